@@ -1,0 +1,64 @@
+package dev.dlock.internal;
+
+import dev.dlock.spi.LockProvider;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+
+/**
+ * What dlock remembers about one physical connection: its dialect, and the database keys that lock objects
+ * hold on it (the one-lock-object-per-key rule). Keyed by the physical connection, seen through pool proxies
+ * with {@code unwrap(Connection.class)}, so it holds across borrows of one pooled connection; weakly, so a
+ * closed and forgotten connection takes its entry with it.
+ */
+final class ConnectionState {
+    private static final Map<Connection, ConnectionState> STATES = new WeakHashMap<>();
+
+    private final LockProvider provider;
+    private final Set<Object> heldKeys = new HashSet<>();
+
+    private ConnectionState(LockProvider provider) {
+        this.provider = provider;
+    }
+
+    static ConnectionState of(Connection connection) {
+        Connection physical = physical(connection);
+        ConnectionState state;
+        synchronized (STATES) {
+            state = STATES.get(physical);
+        }
+        if (state == null) {
+            // outside the monitor: reading the metadata may be a round trip on some drivers
+            ConnectionState fresh = new ConnectionState(Providers.choose(connection));
+            synchronized (STATES) {
+                state = STATES.computeIfAbsent(physical, c -> fresh);
+            }
+        }
+        return state;
+    }
+
+    private static Connection physical(Connection connection) {
+        try {
+            Connection unwrapped = connection.unwrap(Connection.class);
+            return unwrapped == null ? connection : unwrapped;
+        } catch (SQLException | RuntimeException notAWrapper) {
+            return connection;
+        }
+    }
+
+    LockProvider provider() {
+        return provider;
+    }
+
+    /** @return {@code false} if another lock object already holds {@code databaseKey} on this connection */
+    synchronized boolean reserve(Object databaseKey) {
+        return heldKeys.add(databaseKey);
+    }
+
+    synchronized void free(Object databaseKey) {
+        heldKeys.remove(databaseKey);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.dlock.spi;
+
+import dev.dlock.LockKey;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.LockScope;
+import java.util.Set;
+
+/**
+ * A dialect: the locks of one database family. Found with {@link java.util.ServiceLoader} once per class
+ * loader and chosen per connection by {@link #handles(String, String)}; among several that handle a
+ * connection the highest {@link #priority()} wins.
+ *
+ * <p>A provider must not touch driver classes (or unwrap the connection to one) before it has said it handles
+ * the connection: other databases' connections pass through {@link #handles} too. Implementations are
+ * stateless and thread-safe.
+ */
+public interface LockProvider {
+
+    /** @return the dialect's name as messages show it, such as {@code "PostgreSQL"} */
+    String dialect();
+
+    /**
+     * Breaks ties when several providers handle one product (MariaDB outranks MySQL). Default 0.
+     *
+     * @return the priority; higher wins
+     */
+    default int priority() {
+        return 0;
+    }
+
+    /**
+     * Whether this dialect runs on the database the driver reports. Called with the values of
+     * {@link java.sql.DatabaseMetaData#getDatabaseProductName()} and {@code getDatabaseProductVersion()}.
+     *
+     * @param productName    the product name, never null
+     * @param productVersion the product version, never null (empty when the driver gave none)
+     * @return whether this provider handles it
+     */
+    boolean handles(String productName, String productVersion);
+
+    /** @return the modes this dialect can lock in; always contains {@link LockMode#EXCLUSIVE} */
+    Set<LockMode> supportedModes();
+
+    /** @return the scopes this dialect can lock in; always contains {@link LockScope#SESSION} */
+    Set<LockScope> supportedScopes();
+
+    /**
+     * Makes the dialect's lock for a key. Called only with options from {@link #supportedModes()} and
+     * {@link #supportedScopes()}, before any SQL is sent; it must not use the database.
+     *
+     * @param key     the key
+     * @param options supported mode and scope
+     * @return the dialect's statements for this key
+     * @throws IllegalArgumentException if the dialect cannot take this key (too long, out of range)
+     */
+    DialectLock lockFor(LockKey key, LockOptions options);
+}

@@ -1,0 +1,169 @@
+package dev.dlock.postgresql;
+
+import dev.dlock.spi.DialectLock;
+import dev.dlock.spi.LockWait;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One advisory lock key in one mode and scope.
+ *
+ * <p>A wait is the blocking {@code pg_advisory_lock} bounded by {@code lock_timeout}, set with
+ * {@code set_config(..., true)} so that it lasts only as long as the transaction around it:
+ * <ul>
+ *   <li>In auto-commit mode the setting and the lock go to the server as one batch, which PostgreSQL runs as
+ *       one implicit transaction: the session's own {@code lock_timeout} is back as soon as the batch ends,
+ *       whatever happened, in one round trip.</li>
+ *   <li>Inside the caller's transaction the wait runs under a savepoint, so a timeout or a cancel (which
+ *       fail the statement) is rolled back to the savepoint instead of aborting the transaction. On success the
+ *       savepoint is released, never rolled back to (that would free a transaction-scoped lock), and the
+ *       caller's {@code lock_timeout} is put back for the rest of the transaction.</li>
+ * </ul>
+ * An attempt that must not wait is the {@code pg_try_advisory_*} form, which never fails on a busy key.
+ */
+final class AdvisoryLock implements DialectLock {
+    /** SQLSTATE lock_not_available: {@code lock_timeout} expired. */
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** SQLSTATE in_failed_sql_transaction: the caller's transaction had already failed. */
+    private static final String IN_FAILED_TRANSACTION = "25P02";
+    /** {@code lock_timeout} is an int of milliseconds; longer waits are made of several. */
+    private static final long MAX_LOCK_TIMEOUT_MS = Integer.MAX_VALUE;
+
+    private final long key;
+    private final boolean transactionScoped;
+    private final String trySql;
+    private final String autoCommitWaitSql;
+    private final String transactionWaitSql;
+    private final String unlockSql;
+
+    AdvisoryLock(long key, boolean shared, boolean transactionScoped) {
+        this.key = key;
+        this.transactionScoped = transactionScoped;
+        String kind = (transactionScoped ? "_xact" : "") + "_lock" + (shared ? "_shared" : "");
+        this.trySql = "SELECT pg_try_advisory" + kind + "(?)";
+        String wait = "SELECT set_config('lock_timeout', ?, true); SELECT pg_advisory" + kind + "(?)";
+        this.autoCommitWaitSql = wait;
+        this.transactionWaitSql = "SAVEPOINT dlock_wait; SELECT current_setting('lock_timeout'); " + wait;
+        this.unlockSql = "SELECT pg_advisory_unlock" + (shared ? "_shared" : "") + "(?)";
+    }
+
+    @Override
+    public Object databaseKey() {
+        return key;
+    }
+
+    @Override
+    public boolean releasable() {
+        return !transactionScoped;
+    }
+
+    @Override
+    public boolean lock(Connection connection, LockWait wait) throws SQLException {
+        boolean inTransaction = !connection.getAutoCommit();
+        while (true) {
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(wait.remainingNanos() + 999_999);
+            if (wait.isImmediate() || remainingMs == 0) {
+                return tryLock(connection);
+            }
+            // lock_timeout = 0 disables the bound: that is the "forever" wait, whatever the session set
+            String timeout = wait.isForever() ? "0" : Long.toString(Math.min(remainingMs, MAX_LOCK_TIMEOUT_MS));
+            boolean acquired = inTransaction ? waitInTransaction(connection, wait, timeout) : waitInAutoCommit(connection, wait, timeout);
+            if (acquired || wait.isForever() || wait.remainingNanos() == 0 || wait.abandoned()) {
+                return acquired;
+            }
+        }
+    }
+
+    private boolean tryLock(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(trySql)) {
+            statement.setLong(1, key);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    private boolean waitInAutoCommit(Connection connection, LockWait wait, String timeout) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(autoCommitWaitSql)) {
+            statement.setString(1, timeout);
+            statement.setLong(2, key);
+            try (LockWait.Registration ignored = wait.cancellable(statement)) {
+                statement.execute();
+                return true;
+            } catch (SQLException e) {
+                if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+    }
+
+    private boolean waitInTransaction(Connection connection, LockWait wait, String timeout) throws SQLException {
+        String callersTimeout;
+        try (PreparedStatement statement = connection.prepareStatement(transactionWaitSql)) {
+            statement.setString(1, timeout);
+            statement.setLong(2, key);
+            try (LockWait.Registration ignored = wait.cancellable(statement)) {
+                statement.execute();
+                callersTimeout = secondResult(statement);
+            } catch (SQLException e) {
+                if (IN_FAILED_TRANSACTION.equals(e.getSQLState())) {
+                    throw e; // no savepoint was made; the caller's transaction is theirs to roll back
+                }
+                rollBackToSavepoint(connection, e);
+                if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+        if (transactionScoped && wait.abandoned()) {
+            // granted as the interrupt landed; unlock cannot free a transaction lock, the savepoint can
+            rollBackToSavepoint(connection, null);
+            return false;
+        }
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT set_config('lock_timeout', ?, true); RELEASE SAVEPOINT dlock_wait")) {
+            statement.setString(1, callersTimeout);
+            statement.execute();
+        }
+        return true;
+    }
+
+    /** The batch's first result is the savepoint's update count; the second holds current_setting. */
+    private static String secondResult(Statement statement) throws SQLException {
+        statement.getMoreResults();
+        try (ResultSet rs = statement.getResultSet()) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static void rollBackToSavepoint(Connection connection, SQLException failure) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("ROLLBACK TO SAVEPOINT dlock_wait; RELEASE SAVEPOINT dlock_wait");
+        } catch (SQLException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
+        }
+    }
+
+    @Override
+    public boolean unlock(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(unlockSql)) {
+            statement.setLong(1, key);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+}

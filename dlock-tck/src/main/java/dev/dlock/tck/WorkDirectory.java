@@ -1,0 +1,21 @@
+package dev.dlock.tck;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where embedded databases keep their files: under the build's {@code target/}, never in {@code /tmp}. */
+final class WorkDirectory {
+    private WorkDirectory() {
+    }
+
+    static Path of(String name) {
+        Path base = Path.of(System.getProperty("dlock.test.work-dir", "target")).toAbsolutePath().resolve(name);
+        try {
+            return Files.createDirectories(base);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + base, e);
+        }
+    }
+}
