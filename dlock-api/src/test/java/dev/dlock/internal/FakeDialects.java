@@ -1,0 +1,159 @@
+package dev.dlock.internal;
+
+import dev.dlock.LockKey;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.LockScope;
+import dev.dlock.spi.DialectLock;
+import dev.dlock.spi.LockProvider;
+import dev.dlock.spi.LockWait;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.DatabaseMetaData;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Two in-memory dialects for the product "FakeDB", to test what the API does around a dialect: provider
+ * choice, the per-connection rule, the order of checks. Real lock behaviour is tested on real databases.
+ */
+final class FakeDialects {
+    /** Keys "held" per physical connection, as a re-entrant database would grant them. */
+    static final Set<Object> SERVER = new HashSet<>();
+
+    private FakeDialects() {
+    }
+
+    /** Handles every "FakeDB". */
+    public static final class Plain implements LockProvider {
+        @Override
+        public String dialect() {
+            return "FakeDB";
+        }
+
+        @Override
+        public boolean handles(String productName, String productVersion) {
+            return "FakeDB".equals(productName);
+        }
+
+        @Override
+        public Set<LockMode> supportedModes() {
+            return EnumSet.of(LockMode.EXCLUSIVE);
+        }
+
+        @Override
+        public Set<LockScope> supportedScopes() {
+            return EnumSet.allOf(LockScope.class);
+        }
+
+        @Override
+        public DialectLock lockFor(LockKey key, LockOptions options) {
+            if (key.toString().length() > 20) {
+                throw new IllegalArgumentException("FakeDB names are at most 20 characters");
+            }
+            return new DialectLock() {
+                @Override
+                public Object databaseKey() {
+                    return key.toString();
+                }
+
+                @Override
+                public boolean lock(Connection connection, LockWait wait) {
+                    synchronized (SERVER) {
+                        SERVER.add(key.toString());
+                    }
+                    return true;
+                }
+
+                @Override
+                public boolean unlock(Connection connection) {
+                    synchronized (SERVER) {
+                        return SERVER.remove(key.toString());
+                    }
+                }
+            };
+        }
+    }
+
+    /** Handles "FakeDB" whose version says "Plus", ahead of {@link Plain}, as MariaDB outranks MySQL. */
+    public static final class Plus implements LockProvider {
+        @Override
+        public String dialect() {
+            return "FakeDB Plus";
+        }
+
+        @Override
+        public int priority() {
+            return 10;
+        }
+
+        @Override
+        public boolean handles(String productName, String productVersion) {
+            return "FakeDB".equals(productName) && productVersion.contains("Plus");
+        }
+
+        @Override
+        public Set<LockMode> supportedModes() {
+            return EnumSet.of(LockMode.EXCLUSIVE, LockMode.SHARED);
+        }
+
+        @Override
+        public Set<LockScope> supportedScopes() {
+            return EnumSet.of(LockScope.SESSION);
+        }
+
+        @Override
+        public DialectLock lockFor(LockKey key, LockOptions options) {
+            return new Plain().lockFor(key, options);
+        }
+    }
+
+    /** A connection that reports a product and counts how often its metadata is read. */
+    static final class FakeConnection {
+        final AtomicInteger metadataReads = new AtomicInteger();
+        final AtomicInteger statements = new AtomicInteger();
+        boolean closed;
+        boolean autoCommit = true;
+        final Connection connection;
+
+        FakeConnection(String product, String version) {
+            DatabaseMetaData metaData = (DatabaseMetaData) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {DatabaseMetaData.class}, (self, method, args) -> switch (method.getName()) {
+                        case "getDatabaseProductName" -> product;
+                        case "getDatabaseProductVersion" -> version;
+                        default -> throw new UnsupportedOperationException(method.getName());
+                    });
+            connection = (Connection) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {Connection.class}, (self, method, args) -> switch (method.getName()) {
+                        case "getMetaData" -> {
+                            metadataReads.incrementAndGet();
+                            yield metaData;
+                        }
+                        case "isClosed" -> closed;
+                        case "getAutoCommit" -> autoCommit;
+                        case "unwrap" -> self;
+                        case "hashCode" -> System.identityHashCode(self);
+                        case "equals" -> self == args[0];
+                        case "toString" -> "FakeConnection(" + product + ")";
+                        case "createStatement", "prepareStatement", "prepareCall" -> {
+                            statements.incrementAndGet();
+                            throw new UnsupportedOperationException("no SQL here");
+                        }
+                        default -> throw new UnsupportedOperationException(method.getName());
+                    });
+        }
+
+        /** @return another proxy whose {@code unwrap(Connection.class)} gives this connection, as pools do */
+        Connection pooledView() {
+            return (Connection) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Connection.class},
+                    (self, method, args) -> switch (method.getName()) {
+                        case "unwrap" -> connection;
+                        case "hashCode" -> System.identityHashCode(self);
+                        case "equals" -> self == args[0];
+                        default -> method.invoke(connection, args);
+                    });
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package dev.dlock.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dlock.DialectNotFoundException;
+import dev.dlock.DistributedLock;
+import dev.dlock.LockAlreadyHeldException;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.LockScope;
+import dev.dlock.Locks;
+import dev.dlock.UnsupportedLockOptionException;
+import dev.dlock.internal.FakeDialects.FakeConnection;
+import org.junit.jupiter.api.Test;
+
+/** What the API does around a dialect, shown with the in-memory {@link FakeDialects}. */
+class LockFactoryTest {
+
+    @Test
+    void providersAreDiscoveredOncePerClassLoader() {
+        assertThat(Providers.discovered()).isSameAs(Providers.discovered());
+        assertThat(Providers.discovered()).extracting(p -> p.dialect()).containsExactly("FakeDB Plus", "FakeDB");
+    }
+
+    @Test
+    void higherPriorityProviderWinsWhenBothHandleTheProduct() {
+        assertThat(Locks.forConnection(new FakeConnection("FakeDB", "1.0-Plus").connection, "k").dialect())
+                .isEqualTo("FakeDB Plus");
+        assertThat(Locks.forConnection(new FakeConnection("FakeDB", "1.0").connection, "k").dialect())
+                .isEqualTo("FakeDB");
+    }
+
+    @Test
+    void dialectIsLookedUpOncePerPhysicalConnection() {
+        FakeConnection fake = new FakeConnection("FakeDB", "1.0");
+        Locks.forConnection(fake.connection, "a");
+        Locks.forConnection(fake.connection, "b");
+        Locks.forConnection(fake.pooledView(), "c");
+        assertThat(fake.metadataReads).hasValue(1);
+    }
+
+    @Test
+    void unknownProductNamesWhatWasSeenAndWhatToAdd() {
+        assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("H2", "2.2.224").connection, "k"))
+                .isInstanceOf(DialectNotFoundException.class)
+                .hasMessageContaining("'H2'").hasMessageContaining("2.2.224")
+                .hasMessageContaining("FakeDB").hasMessageContaining("no dialect");
+        assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("PostgreSQL", "17.1").connection, "k"))
+                .isInstanceOf(DialectNotFoundException.class).hasMessageContaining("dev.dlock:dlock-postgresql");
+        assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("MariaDB", "10.11").connection, "k"))
+                .hasMessageContaining("dev.dlock:dlock-mysql");
+        assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("Microsoft SQL Server", "16").connection, "k"))
+                .hasMessageContaining("dev.dlock:dlock-mssql");
+        assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("Oracle", "23").connection, "k"))
+                .hasMessageContaining("dev.dlock:dlock-oracle");
+    }
+
+    @Test
+    void unsupportedOptionNamesTheDialectAndWhatItSupports() {
+        FakeConnection fake = new FakeConnection("FakeDB", "1.0-Plus");
+        LockOptions transaction = LockOptions.builder().scope(LockScope.TRANSACTION).build();
+        assertThatThrownBy(() -> Locks.forConnection(fake.connection, "k", transaction))
+                .isInstanceOf(UnsupportedLockOptionException.class)
+                .hasMessageContaining("FakeDB Plus").hasMessageContaining("TRANSACTION")
+                .hasMessageContaining("[SESSION]");
+        assertThat(fake.statements).hasValue(0);
+    }
+
+    @Test
+    void keyRefusedByTheDialectIsIllegalArgument() {
+        FakeConnection fake = new FakeConnection("FakeDB", "1.0");
+        assertThatThrownBy(() -> Locks.forConnection(fake.connection, "x".repeat(30)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("20 characters");
+    }
+
+    @Test
+    void oneLockObjectPerKeyAcrossPoolViewsOfOneConnection() {
+        FakeConnection fake = new FakeConnection("FakeDB", "1.0");
+        DistributedLock first = Locks.forConnection(fake.pooledView(), "shared-key");
+        DistributedLock second = Locks.forConnection(fake.pooledView(), "shared-key");
+        first.acquire();
+        assertThatThrownBy(second::acquire).isInstanceOf(LockAlreadyHeldException.class);
+        first.release();
+        second.acquire();
+        second.release();
+        // another physical connection is another session
+        DistributedLock elsewhere = Locks.forConnection(new FakeConnection("FakeDB", "1.0").connection, "shared-key");
+        assertThat(elsewhere.tryAcquire()).isTrue();
+        elsewhere.release();
+    }
+
+    @Test
+    void modesAreCheckedPerDialect() {
+        LockOptions shared = LockOptions.builder().mode(LockMode.SHARED).build();
+        assertThat(Locks.forConnection(new FakeConnection("FakeDB", "Plus").connection, "k", shared).options())
+                .isEqualTo(shared);
+        assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("FakeDB", "1").connection, "k", shared))
+                .isInstanceOf(UnsupportedLockOptionException.class).hasMessageContaining("[EXCLUSIVE]");
+    }
+}
