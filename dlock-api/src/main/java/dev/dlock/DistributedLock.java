@@ -1,6 +1,9 @@
 package dev.dlock;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
 
 /**
  * A lock on one key, held by one JDBC connection's database session (or transaction, for
@@ -130,4 +133,60 @@ public interface DistributedLock extends AutoCloseable {
 
     /** @return the name of the dialect that runs this lock, such as {@code "PostgreSQL"} */
     String dialect();
+
+    /**
+     * Asks the database whether this lock's connection holds the lock right now: PostgreSQL looks in
+     * {@code pg_locks} for its own backend, MySQL compares {@code IS_USED_LOCK} with {@code CONNECTION_ID()},
+     * SQL Server reads {@code APPLOCK_MODE}, Oracle asks {@code DBMS_LOCK}. One round trip; takes nothing.
+     *
+     * @return {@code true} if the server shows the lock held by this connection; {@code false} if not, or if
+     *         the connection is closed or broken
+     * @throws DistributedLockException if the question failed on a live connection
+     * @throws UnsupportedOperationException if the dialect cannot ask
+     */
+    boolean isHeldOnServer();
+
+    /**
+     * Watches this lock: every {@code cadence}, while this object holds the lock, asks the server
+     * ({@link #isHeldOnServer()}) and, the first time the answer is no, calls {@code onLost} and completes
+     * {@link LockWatch#lost()}. The check runs on a shared daemon thread, on this lock's own connection,
+     * between the caller's statements (it skips a round while another call on this object is under way). The
+     * watch ends by itself when the lock is released, and on {@link LockWatch#close()}.
+     *
+     * @param cadence how often to ask; at least one millisecond
+     * @param onLost  called once, on the watch thread, when the lock is found lost
+     * @return the watch
+     * @throws IllegalArgumentException if {@code cadence} is shorter than a millisecond
+     * @throws IllegalStateException    if this object does not hold its lock
+     */
+    LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost);
+
+    /**
+     * The same lock with {@link java.util.concurrent.CompletableFuture} methods, run on a shared pool of daemon
+     * threads.
+     *
+     * @return the async view; it shares this object's state
+     */
+    AsyncDistributedLock async();
+
+    /**
+     * The same lock with {@link java.util.concurrent.CompletableFuture} methods, run on {@code executor}. Each
+     * waiting request occupies one of its threads until answered.
+     *
+     * @param executor where requests run
+     * @return the async view; it shares this object's state
+     */
+    AsyncDistributedLock async(Executor executor);
+
+    /**
+     * This lock as a {@link Lock}: {@code lock()} waits uninterruptibly (an interrupt is remembered and
+     * restored once held), {@code lockInterruptibly()} and {@code tryLock(long, TimeUnit)} cancel the
+     * server-side wait on interrupt and throw {@link InterruptedException} (flag cleared, as
+     * {@code java.util.concurrent} does), {@code tryLock()} makes one attempt, {@code unlock()} releases and
+     * throws {@link IllegalMonitorStateException} when not held. Not re-entrant: locking it twice is an
+     * {@link IllegalStateException}. {@code newCondition()} is unsupported.
+     *
+     * @return the adapter; it shares this object's state
+     */
+    Lock asLock();
 }

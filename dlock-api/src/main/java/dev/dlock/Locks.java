@@ -1,7 +1,12 @@
 package dev.dlock;
 
 import dev.dlock.internal.LockFactory;
+import dev.dlock.internal.PooledLocks;
 import java.sql.Connection;
+import java.util.Objects;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import javax.sql.DataSource;
 
 /**
  * Where locks come from. Finds the dialect for a connection (through the {@link dev.dlock.spi.LockProvider}s on the
@@ -93,5 +98,74 @@ public final class Locks {
      */
     public static DistributedLock forConnection(Connection connection, LockKey key, LockOptions options) {
         return LockFactory.create(connection, key, options);
+    }
+
+    /**
+     * The async form of {@link #forConnection(Connection, String)}, run on a shared pool of daemon threads.
+     *
+     * @param connection the connection whose session will hold the lock
+     * @param key        the lock name
+     * @return the lock's {@link AsyncDistributedLock} view
+     */
+    public static AsyncDistributedLock forConnectionAsync(Connection connection, String key) {
+        return forConnection(connection, key).async();
+    }
+
+    /**
+     * The async form of {@link #forConnection(Connection, String, LockOptions)}.
+     *
+     * @param connection the connection whose session will hold the lock
+     * @param key        the lock name
+     * @param options    mode and scope
+     * @param executor   where requests run; each waiting request holds one of its threads
+     * @return the lock's {@link AsyncDistributedLock} view
+     */
+    public static AsyncDistributedLock forConnectionAsync(Connection connection, String key, LockOptions options,
+                                                          java.util.concurrent.Executor executor) {
+        return forConnection(connection, key, options).async(executor);
+    }
+
+    /**
+     * A {@link ReadWriteLock} over one key on one connection: the read lock is the key in
+     * {@link LockMode#SHARED} mode, the write lock in {@link LockMode#EXCLUSIVE} mode (session scope).
+     *
+     * <p>What it guarantees: any number of connections may hold the read lock at once; the write lock
+     * excludes every other holder, read or write, on any connection. Waiting is in the database's own queue
+     * (PostgreSQL makes a new reader wait behind a queued writer). What it does not do: it is not re-entrant,
+     * and one connection cannot hold both at once (the second is a {@link LockAlreadyHeldException}), so
+     * there is no upgrade or downgrade. Each lock follows {@link DistributedLock#asLock()}.
+     *
+     * @param connection the connection whose session will hold the locks
+     * @param key        the lock name
+     * @return the pair
+     * @throws UnsupportedLockOptionException if the dialect has no shared mode
+     */
+    public static ReadWriteLock readWriteLock(Connection connection, String key) {
+        Lock read = forConnection(connection, key, LockOptions.builder().mode(LockMode.SHARED).build()).asLock();
+        Lock write = forConnection(connection, key).asLock();
+        return new ReadWriteLock() {
+            @Override
+            public Lock readLock() {
+                return read;
+            }
+
+            @Override
+            public Lock writeLock() {
+                return write;
+            }
+        };
+    }
+
+    /**
+     * Locks that borrow their own connection from {@code dataSource} while they hold (see {@link DataSourceLocks}).
+     * Borrows one connection now, to find the dialect, and gives it back.
+     *
+     * @param dataSource the pool
+     * @return the factory
+     * @throws DialectNotFoundException if no dialect handles the database
+     * @throws DistributedLockException if no connection could be had
+     */
+    public static DataSourceLocks forDataSource(DataSource dataSource) {
+        return PooledLocks.of(Objects.requireNonNull(dataSource, "dataSource"));
     }
 }

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * What dlock remembers about one physical connection: its dialect, and the database keys that lock objects
@@ -19,6 +20,7 @@ final class ConnectionState {
 
     private final LockProvider provider;
     private final Set<Object> heldKeys = new HashSet<>();
+    private final AtomicReference<Thread> waiter = new AtomicReference<>();
 
     private ConnectionState(LockProvider provider) {
         this.provider = provider;
@@ -60,5 +62,20 @@ final class ConnectionState {
 
     synchronized void free(Object databaseKey) {
         heldKeys.remove(databaseKey);
+    }
+
+    /**
+     * Claims the connection for one lock request of the current thread. A JDBC connection runs one statement
+     * at a time, so a second thread's request would queue silently behind a waiting one: it is refused instead.
+     *
+     * @return {@code false} if another thread's request is under way on this connection
+     */
+    boolean claim() {
+        Thread current = Thread.currentThread();
+        return waiter.compareAndSet(null, current);
+    }
+
+    void unclaim() {
+        waiter.set(null);
     }
 }

@@ -1,5 +1,6 @@
 package dev.dlock.internal;
 
+import dev.dlock.AsyncDistributedLock;
 import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockAlreadyHeldException;
@@ -10,16 +11,23 @@ import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.LockTimeoutException;
+import dev.dlock.LockWatch;
 import dev.dlock.spi.DialectLock;
 import dev.dlock.spi.LockWait;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The one implementation of {@link DistributedLock}: every check, the per-connection rule, interrupts and
- * messages, around a dialect's {@link DialectLock}.
+ * messages, around a dialect's {@link DialectLock}. Calls on one object are serialised by a lock of its
+ * own, so the loss watch never asks the server in the middle of a release.
  */
 final class JdbcDistributedLock implements DistributedLock {
     private final Connection connection;
@@ -28,6 +36,7 @@ final class JdbcDistributedLock implements DistributedLock {
     private final LockKey key;
     private final LockOptions options;
     private final DialectLock statements;
+    private final ReentrantLock io = new ReentrantLock();
     private volatile boolean held;
 
     JdbcDistributedLock(Connection connection, ConnectionState state, String dialect, LockKey key,
@@ -47,11 +56,15 @@ final class JdbcDistributedLock implements DistributedLock {
 
     @Override
     public DistributedLock acquire(Duration timeout) {
-        LockWait wait = LockWait.upTo(timeout);
+        return acquireWithin(LockWait.upTo(timeout));
+    }
+
+    /** {@link #attempt}, with a timeout turned into {@link LockTimeoutException}. */
+    DistributedLock acquireWithin(LockWait wait) {
         if (!attempt(wait)) {
             Duration waited = Duration.ofNanos(wait.elapsedNanos());
-            throw new LockTimeoutException(describe() + " was not acquired within " + millis(timeout)
-                    + " (waited " + millis(waited) + ")", timeout, waited);
+            throw new LockTimeoutException(describe() + " was not acquired within " + millis(wait.timeout())
+                    + " (waited " + millis(waited) + ")", wait.timeout(), waited);
         }
         return this;
     }
@@ -66,7 +79,28 @@ final class JdbcDistributedLock implements DistributedLock {
         return attempt(LockWait.upTo(timeout));
     }
 
-    private boolean attempt(LockWait wait) {
+    /**
+     * One lock request, from the checks to the answer. Package-private: the async form runs it on its
+     * executor with a wait it can cancel.
+     */
+    boolean attempt(LockWait wait) {
+        io.lock();
+        try {
+            if (!state.claim()) {
+                throw new IllegalStateException(describe() + ": another thread's lock request is under way on this"
+                        + " connection; a connection runs one statement at a time, so each waiter needs its own");
+            }
+            try {
+                return attemptClaimed(wait);
+            } finally {
+                state.unclaim();
+            }
+        } finally {
+            io.unlock();
+        }
+    }
+
+    private boolean attemptClaimed(LockWait wait) {
         if (held) {
             throw new IllegalStateException(describe() + " is already held by this lock object");
         }
@@ -124,6 +158,15 @@ final class JdbcDistributedLock implements DistributedLock {
 
     @Override
     public void release() {
+        io.lock();
+        try {
+            releaseLocked();
+        } finally {
+            io.unlock();
+        }
+    }
+
+    private void releaseLocked() {
         if (!held) {
             throw new LockNotHeldException(describe() + " is not held by this lock object");
         }
@@ -151,15 +194,81 @@ final class JdbcDistributedLock implements DistributedLock {
 
     @Override
     public void close() {
-        if (!held) {
-            return;
+        io.lock();
+        try {
+            if (!held) {
+                return;
+            }
+            if (!statements.releasable() || isClosed(connection)) {
+                // the server ends it with the transaction, or already ended it with the session
+                markReleased();
+                return;
+            }
+            releaseLocked();
+        } finally {
+            io.unlock();
         }
-        if (!statements.releasable() || isClosed(connection)) {
-            // the server ends it with the transaction, or already ended it with the session
-            markReleased();
-            return;
+    }
+
+    @Override
+    public boolean isHeldOnServer() {
+        io.lock();
+        try {
+            return askServer();
+        } finally {
+            io.unlock();
         }
-        release();
+    }
+
+    /**
+     * For the watch: asks only if no other call is using the lock right now.
+     *
+     * @return the answer, or {@code null} when the lock is busy or no longer held by this object
+     */
+    Boolean checkIfIdle() {
+        if (!io.tryLock()) {
+            return null;
+        }
+        try {
+            return held ? askServer() : null;
+        } finally {
+            io.unlock();
+        }
+    }
+
+    private boolean askServer() {
+        if (isClosed(connection)) {
+            return false;
+        }
+        try {
+            return statements.isHeld(connection);
+        } catch (SQLException e) {
+            if (isClosed(connection)) {
+                return false;
+            }
+            throw new DistributedLockException(describe() + ": cannot ask the server whether it is held: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public AsyncDistributedLock async() {
+        return new AsyncJdbcLock(this, AsyncJdbcLock.DEFAULT_EXECUTOR);
+    }
+
+    @Override
+    public AsyncDistributedLock async(Executor executor) {
+        return new AsyncJdbcLock(this, Objects.requireNonNull(executor, "executor"));
+    }
+
+    @Override
+    public Lock asLock() {
+        return new JucLock(this);
+    }
+
+    @Override
+    public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
+        return LossWatch.start(this, cadence, onLost);
     }
 
     private void markReleased() {
@@ -199,7 +308,7 @@ final class JdbcDistributedLock implements DistributedLock {
         return describe() + (held ? " [held]" : " [not held]");
     }
 
-    private String describe() {
+    String describe() {
         return dialect + " lock " + key + " (database key " + statements.databaseKey() + ", " + options + ")";
     }
 
@@ -236,7 +345,7 @@ final class JdbcDistributedLock implements DistributedLock {
         }
     }
 
-    private static String millis(Duration duration) {
+    static String millis(Duration duration) {
         return String.format(Locale.ROOT, "%.1f ms", duration.getSeconds() * 1e3 + duration.getNano() / 1e6);
     }
 }

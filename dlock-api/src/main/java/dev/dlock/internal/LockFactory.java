@@ -27,13 +27,18 @@ public final class LockFactory {
         JdbcDistributedLock.checkOpen(connection);
         ConnectionState state = ConnectionState.of(connection);
         LockProvider provider = state.provider();
+        DialectLock statements = dialectLock(provider, key, options);
+        return new JdbcDistributedLock(connection, state, provider.dialect(), key, options, statements);
+    }
+
+    /** The options checked against the dialect, then the dialect's lock for the key (which checks the key). */
+    static DialectLock dialectLock(LockProvider provider, LockKey key, LockOptions options) {
         if (!provider.supportedModes().contains(options.mode())
                 || !provider.supportedScopes().contains(options.scope())) {
             throw new UnsupportedLockOptionException(provider.dialect() + " cannot lock in mode " + options.mode()
                     + " with scope " + options.scope() + "; it supports modes " + provider.supportedModes()
                     + " and scopes " + provider.supportedScopes());
         }
-        DialectLock statements = provider.lockFor(key, options);
-        return new JdbcDistributedLock(connection, state, provider.dialect(), key, options, statements);
+        return provider.lockFor(key, options);
     }
 }

@@ -44,6 +44,19 @@ public interface DialectLock {
     boolean unlock(Connection connection) throws SQLException;
 
     /**
+     * Asks the database whether this connection's session (or transaction) holds the lock now. Must not
+     * take or give back anything.
+     *
+     * @param connection the connection that should hold it
+     * @return whether the server shows the lock held by this connection
+     * @throws SQLException as the driver threw it
+     * @throws UnsupportedOperationException if the dialect cannot tell (the default)
+     */
+    default boolean isHeld(Connection connection) throws SQLException {
+        throw new UnsupportedOperationException(getClass().getName() + " cannot ask the server who holds a lock");
+    }
+
+    /**
      * Whether {@link #unlock} can end this lock before its transaction does. {@code false} for locks the
      * database only releases at commit or rollback (PostgreSQL's {@code pg_advisory_xact_lock}).
      *

@@ -39,6 +39,7 @@ final class AdvisoryLock implements DialectLock {
     private final String autoCommitWaitSql;
     private final String transactionWaitSql;
     private final String unlockSql;
+    private final String mode;
 
     AdvisoryLock(long key, boolean shared, boolean transactionScoped) {
         this.key = key;
@@ -49,6 +50,7 @@ final class AdvisoryLock implements DialectLock {
         this.autoCommitWaitSql = wait;
         this.transactionWaitSql = "SAVEPOINT dlock_wait; SELECT current_setting('lock_timeout'); " + wait;
         this.unlockSql = "SELECT pg_advisory_unlock" + (shared ? "_shared" : "") + "(?)";
+        this.mode = shared ? "ShareLock" : "ExclusiveLock";
     }
 
     @Override
@@ -160,6 +162,23 @@ final class AdvisoryLock implements DialectLock {
     public boolean unlock(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(unlockSql)) {
             statement.setLong(1, key);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        }
+    }
+
+    /** A bigint advisory key shows in {@code pg_locks} as classid (high half), objid (low half), objsubid 1. */
+    @Override
+    public boolean isHeld(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks"
+                + " WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND mode = ?"
+                + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                + " AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1)")) {
+            statement.setString(1, mode);
+            statement.setLong(2, key >>> 32);
+            statement.setLong(3, key & 0xffffffffL);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);

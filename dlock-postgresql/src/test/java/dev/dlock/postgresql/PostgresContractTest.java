@@ -7,7 +7,10 @@ import dev.dlock.tck.LockContract;
 import dev.dlock.tck.PostgresDatabase;
 import dev.dlock.tck.TestDatabase;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -35,5 +38,19 @@ class PostgresContractTest extends LockContract {
     @Override
     protected Set<LockScope> supportedScopes() {
         return EnumSet.allOf(LockScope.class);
+    }
+
+    @Override
+    protected void killSession(Connection observer, Connection victim) throws SQLException {
+        int pid;
+        try (Statement statement = victim.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            pid = rs.getInt(1);
+        }
+        try (PreparedStatement kill = observer.prepareStatement("SELECT pg_terminate_backend(?)")) {
+            kill.setInt(1, pid);
+            kill.execute();
+        }
     }
 }

@@ -6,17 +6,24 @@ import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.dlock.AsyncDistributedLock;
+import dev.dlock.DataSourceLocks;
 import dev.dlock.DistributedLock;
 import dev.dlock.LockAlreadyHeldException;
 import dev.dlock.LockInterruptedException;
 import dev.dlock.LockKey;
+import dev.dlock.LockLostException;
 import dev.dlock.LockMode;
 import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.LockTimeoutException;
+import dev.dlock.LockWatch;
 import dev.dlock.Locks;
 import dev.dlock.UnsupportedLockOptionException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -28,13 +35,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReadWriteLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
@@ -94,6 +105,18 @@ public abstract class LockContract {
     /** @return whether the dialect can release a transaction-scoped lock before its transaction ends */
     protected boolean transactionLocksReleasable() {
         return false;
+    }
+
+    /**
+     * Ends {@code victim}'s session from {@code observer}, as an administrator would ({@code pg_terminate_backend},
+     * {@code KILL}). The default skips the tests that need it.
+     *
+     * @param observer a connection that may end other sessions
+     * @param victim   the session to end
+     * @throws SQLException if it fails
+     */
+    protected void killSession(Connection observer, Connection victim) throws SQLException {
+        assumeTrue(false, "this dialect's test does not know how to end another session");
     }
 
     /** @return a statement that creates the table {@code dlock_probe (id INT)} if it is missing */
@@ -775,6 +798,341 @@ public abstract class LockContract {
                  ResultSet rs = statement.executeQuery("SELECT COUNT(*) FROM dlock_probe")) {
                 assertThat(rs.next()).as("the probe table is still there").isTrue();
             }
+        }
+    }
+
+    /** The {@link java.util.concurrent.CompletableFuture} form. */
+    @Nested
+    class Async {
+        @Test
+        void acquireCompletesHeldAndReleaseFrees() throws Exception {
+            AsyncDistributedLock lock = Locks.forConnectionAsync(connect(), uniqueKey());
+            assertThat(lock.acquire().get(SANITY.toSeconds(), TimeUnit.SECONDS)).isSameAs(lock);
+            assertThat(lock.isLocked()).isTrue();
+            assertThat(isLockedOnServer(observer, lock.lock())).isTrue();
+            lock.release().get(SANITY.toSeconds(), TimeUnit.SECONDS);
+            assertThat(isLockedOnServer(observer, lock.lock())).isFalse();
+        }
+
+        @Test
+        void busyKeyAnswersFalseOrTimesOut() throws Exception {
+            String key = uniqueKey();
+            Locks.forConnection(connect(), key).acquire();
+            AsyncDistributedLock lock = Locks.forConnection(connect(), key).async(threads);
+            assertThat(lock.tryAcquire().get()).isFalse();
+            assertThat(lock.tryAcquire(Duration.ofMillis(50)).get()).isFalse();
+            assertThatThrownBy(() -> lock.acquire(Duration.ofMillis(50)).get())
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(LockTimeoutException.class);
+            assertThat(lock.isLocked()).isFalse();
+        }
+
+        @Test
+        void badArgumentsThrowAtOnce() throws Exception {
+            AsyncDistributedLock lock = Locks.forConnectionAsync(connect(), uniqueKey());
+            assertThatThrownBy(() -> lock.acquire(null)).isInstanceOf(NullPointerException.class);
+            assertThatThrownBy(() -> lock.tryAcquire(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> lock.lock().async(null)).isInstanceOf(NullPointerException.class);
+        }
+
+        @Test
+        void cancellingAPendingAcquireCancelsTheServerWaitAndHoldsNothing() throws Exception {
+            String key = uniqueKey();
+            DistributedLock holder = Locks.forConnection(connect(), key);
+            holder.acquire();
+            Connection waiting = connect();
+            AsyncDistributedLock lock = Locks.forConnection(waiting, key).async(threads);
+            CompletableFuture<AsyncDistributedLock> pending = lock.acquire();
+            awaitWaiter(holder);
+            assertThat(pending.cancel(true)).isTrue();
+            awaitServer("the cancelled wait gone", () -> waitersOnServer(observer, holder) == 0);
+            holder.release();
+            assertThat(isLockedOnServer(observer, holder)).as("the cancelled request holds nothing").isFalse();
+            assertThat(lock.isLocked()).isFalse();
+            assertThat(isUsable(waiting)).isTrue();
+            assertThat(lock.tryAcquire().get()).isTrue();
+            lock.release().get();
+        }
+
+        @Test
+        void secondRequestOnABusyConnectionIsRefused() throws Exception {
+            String key = uniqueKey();
+            DistributedLock holder = Locks.forConnection(connect(), key);
+            holder.acquire();
+            Connection shared = connect();
+            AsyncDistributedLock first = Locks.forConnection(shared, key).async(threads);
+            AsyncDistributedLock second = Locks.forConnection(shared, uniqueKey()).async(threads);
+            CompletableFuture<AsyncDistributedLock> waiting = first.acquire();
+            awaitWaiter(holder);
+            assertThatThrownBy(() -> second.tryAcquire().get(SANITY.toSeconds(), TimeUnit.SECONDS))
+                    .isInstanceOf(ExecutionException.class).cause().isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("under way");
+            assertThat(second.isLocked()).isFalse();
+            holder.release();
+            assertThat(waiting.get(SANITY.toSeconds(), TimeUnit.SECONDS).isLocked()).isTrue();
+            first.release().get();
+        }
+    }
+
+    /** The {@link java.util.concurrent.locks.Lock} adapter. */
+    @Nested
+    class JavaUtilConcurrent {
+        @Test
+        void lockAndUnlock() throws Exception {
+            DistributedLock lock = Locks.forConnection(connect(), uniqueKey());
+            Lock juc = lock.asLock();
+            juc.lock();
+            assertThat(isLockedOnServer(observer, lock)).isTrue();
+            juc.unlock();
+            assertThat(isLockedOnServer(observer, lock)).isFalse();
+            assertThatThrownBy(juc::unlock).isInstanceOf(IllegalMonitorStateException.class);
+            assertThatThrownBy(juc::newCondition).isInstanceOf(UnsupportedOperationException.class);
+        }
+
+        @Test
+        void tryLockFormsOnABusyKey() throws Exception {
+            String key = uniqueKey();
+            DistributedLock holder = Locks.forConnection(connect(), key);
+            Lock juc = Locks.forConnection(connect(), key).asLock();
+            holder.acquire();
+            assertThat(juc.tryLock()).isFalse();
+            assertThat(juc.tryLock(50, TimeUnit.MILLISECONDS)).isFalse();
+            holder.release();
+            assertThat(juc.tryLock(-1, TimeUnit.SECONDS)).as("a negative time is one attempt").isTrue();
+            juc.unlock();
+        }
+
+        @Test
+        void lockInterruptiblyCancelsTheWaitAndThrowsInterruptedException() throws Exception {
+            String key = uniqueKey();
+            DistributedLock holder = Locks.forConnection(connect(), key);
+            holder.acquire();
+            DistributedLock waiter = Locks.forConnection(connect(), key);
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            Future<String> outcome = inThread(() -> {
+                thread.set(Thread.currentThread());
+                try {
+                    waiter.asLock().lockInterruptibly();
+                    return "acquired";
+                } catch (InterruptedException e) {
+                    return Thread.currentThread().isInterrupted() ? "flag still set" : "interrupted";
+                }
+            });
+            awaitWaiter(holder);
+            thread.get().interrupt();
+            assertThat(result(outcome)).isEqualTo("interrupted");
+            awaitServer("the cancelled wait gone", () -> waitersOnServer(observer, holder) == 0);
+            holder.release();
+            assertThat(isLockedOnServer(observer, holder)).isFalse();
+        }
+
+        @Test
+        void lockWaitsThroughAnInterruptAndRestoresTheFlag() throws Exception {
+            String key = uniqueKey();
+            DistributedLock holder = Locks.forConnection(connect(), key);
+            holder.acquire();
+            DistributedLock waiter = Locks.forConnection(connect(), key);
+            AtomicReference<Thread> thread = new AtomicReference<>();
+            Future<Boolean> outcome = inThread(() -> {
+                thread.set(Thread.currentThread());
+                waiter.asLock().lock();
+                return Thread.currentThread().isInterrupted();
+            });
+            awaitWaiter(holder);
+            thread.get().interrupt();
+            assertThat(outcome).isNotDone();
+            holder.release();
+            assertThat(result(outcome)).as("held, with the interrupt restored").isTrue();
+            assertThat(isLockedOnServer(observer, waiter)).isTrue();
+            waiter.release();
+        }
+
+        @Test
+        void readWriteLockSharesReadsAndExcludesWrites() throws Exception {
+            assumeTrue(supportedModes().contains(LockMode.SHARED), "the dialect has no shared mode");
+            String key = uniqueKey();
+            ReadWriteLock one = Locks.readWriteLock(connect(), key);
+            ReadWriteLock two = Locks.readWriteLock(connect(), key);
+            ReadWriteLock three = Locks.readWriteLock(connect(), key);
+            assertThat(one.readLock().tryLock()).isTrue();
+            assertThat(two.readLock().tryLock()).isTrue();
+            assertThat(three.writeLock().tryLock(50, TimeUnit.MILLISECONDS)).isFalse();
+            assertThatThrownBy(() -> one.writeLock().tryLock()).as("no upgrade on one connection")
+                    .isInstanceOf(LockAlreadyHeldException.class);
+            one.readLock().unlock();
+            two.readLock().unlock();
+            assertThat(three.writeLock().tryLock()).isTrue();
+            assertThat(one.readLock().tryLock()).isFalse();
+            three.writeLock().unlock();
+        }
+
+        @Test
+        void readWriteLockIsRefusedWithoutSharedMode() throws Exception {
+            assumeFalse(supportedModes().contains(LockMode.SHARED), "the dialect has a shared mode");
+            assertThatThrownBy(() -> Locks.readWriteLock(connect(), uniqueKey()))
+                    .isInstanceOf(UnsupportedLockOptionException.class);
+        }
+    }
+
+    /** Locks that borrow their own connection from a pool. */
+    @Nested
+    class Pooled {
+        private final List<HikariDataSource> pools = new ArrayList<>();
+
+        @AfterEach
+        void closePools() {
+            pools.forEach(HikariDataSource::close);
+        }
+
+        private HikariDataSource pool(int size) {
+            HikariConfig config = new HikariConfig();
+            config.setDataSource(new TestDataSource(database()));
+            config.setMaximumPoolSize(size);
+            config.setMinimumIdle(0);
+            config.setPoolName("dlock-tck-" + size);
+            HikariDataSource pool = new HikariDataSource(config);
+            pools.add(pool);
+            return pool;
+        }
+
+        @Test
+        void lockHoldsAConnectionExactlyWhileHeld() throws Exception {
+            HikariDataSource pool = pool(1);
+            DataSourceLocks locks = Locks.forDataSource(pool);
+            assertThat(locks.dialect()).isNotBlank();
+            DistributedLock lock = locks.lock(uniqueKey());
+            assertThat(lock.databaseKey()).isNotNull();
+            lock.acquire();
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isEqualTo(1);
+            assertThat(isLockedOnServer(observer, lock)).isTrue();
+            assertThat(lock.isHeldOnServer()).isTrue();
+            lock.release();
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+            assertThat(isLockedOnServer(observer, lock)).isFalse();
+            // the one connection serves the next lock
+            DistributedLock next = locks.lock(uniqueKey());
+            assertThat(next.tryAcquire(Duration.ofSeconds(5))).isTrue();
+            next.close();
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+        }
+
+        @Test
+        void requestThatFailsGivesTheConnectionBack() throws Exception {
+            String key = uniqueKey();
+            Locks.forConnection(connect(), key).acquire();
+            HikariDataSource pool = pool(1);
+            DistributedLock lock = Locks.forDataSource(pool).lock(key);
+            assertThat(lock.tryAcquire()).isFalse();
+            assertThatThrownBy(() -> lock.acquire(Duration.ofMillis(50))).isInstanceOf(LockTimeoutException.class);
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+            assertThatThrownBy(lock::release).isInstanceOf(LockNotHeldException.class);
+        }
+
+        @Test
+        void withLockRunsWhileHoldingAndPassesExceptionsThrough() throws Exception {
+            HikariDataSource pool = pool(2);
+            DataSourceLocks locks = Locks.forDataSource(pool);
+            String key = uniqueKey();
+            DistributedLock probe = locks.lock(key);
+            assertThat(locks.withLock(key, Duration.ofSeconds(5), () -> isLockedOnServer(observer, probe))).isTrue();
+            assertThat(isLockedOnServer(observer, probe)).isFalse();
+            IOException failure = new IOException("boom");
+            assertThatThrownBy(() -> locks.withLock(key, Duration.ofSeconds(5), () -> {
+                throw failure;
+            })).isSameAs(failure);
+            assertThat(isLockedOnServer(observer, probe)).isFalse();
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+        }
+
+        @Test
+        void withLockTimesOutWithoutRunning() throws Exception {
+            String key = uniqueKey();
+            Locks.forConnection(connect(), key).acquire();
+            DataSourceLocks locks = Locks.forDataSource(pool(1));
+            AtomicInteger ran = new AtomicInteger();
+            assertThatThrownBy(() -> locks.withLock(key, Duration.ofMillis(50), ran::incrementAndGet))
+                    .isInstanceOf(LockTimeoutException.class);
+            assertThat(ran).hasValue(0);
+        }
+
+        @Test
+        void runIfFreeRunsOnlyWhenNobodyHoldsTheKey() throws Exception {
+            String key = uniqueKey();
+            DataSourceLocks locks = Locks.forDataSource(pool(1));
+            DistributedLock probe = locks.lock(key);
+            AtomicReference<Boolean> heldDuring = new AtomicReference<>();
+            assertThat(locks.runIfFree(key, () -> {
+                try {
+                    heldDuring.set(isLockedOnServer(observer, probe));
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            })).isTrue();
+            assertThat(heldDuring.get()).isTrue();
+            assertThat(isLockedOnServer(observer, probe)).isFalse();
+            DistributedLock other = Locks.forConnection(connect(), key);
+            other.acquire();
+            AtomicInteger ran = new AtomicInteger();
+            assertThat(locks.runIfFree(key, ran::incrementAndGet)).isFalse();
+            assertThat(ran).hasValue(0);
+            other.release();
+        }
+
+        @Test
+        void transactionScopeIsRefused() throws Exception {
+            DataSourceLocks locks = Locks.forDataSource(pool(1));
+            assertThatThrownBy(() -> locks.lock(uniqueKey(), LockOptions.builder().scope(LockScope.TRANSACTION).build()))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    /** Asking the server whether a lock is still held, and watching for its loss. */
+    @Nested
+    class LossDetection {
+        @Test
+        void isHeldOnServerFollowsTheLock() throws Exception {
+            DistributedLock lock = Locks.forConnection(connect(), uniqueKey());
+            assertThat(lock.isHeldOnServer()).isFalse();
+            lock.acquire();
+            assertThat(lock.isHeldOnServer()).isTrue();
+            lock.release();
+            assertThat(lock.isHeldOnServer()).isFalse();
+        }
+
+        @Test
+        void anotherConnectionsHoldIsNotOurs() throws Exception {
+            String key = uniqueKey();
+            Locks.forConnection(connect(), key).acquire();
+            assertThat(Locks.forConnection(connect(), key).isHeldOnServer()).isFalse();
+        }
+
+        @Test
+        void watchRequiresAHeldLockAndASaneCadence() throws Exception {
+            DistributedLock lock = Locks.forConnection(connect(), uniqueKey());
+            assertThatThrownBy(() -> lock.watch(Duration.ofMillis(10), l -> { })).isInstanceOf(IllegalStateException.class);
+            lock.acquire();
+            assertThatThrownBy(() -> lock.watch(Duration.ZERO, l -> { })).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> lock.watch(Duration.ofMillis(10), null)).isInstanceOf(NullPointerException.class);
+            lock.release();
+        }
+
+        @Test
+        void killedSessionFreesTheLockAndTheWatchTells() throws Exception {
+            String key = uniqueKey();
+            Connection holding = connect();
+            DistributedLock holder = Locks.forConnection(holding, key);
+            holder.acquire();
+            CountDownLatch told = new CountDownLatch(1);
+            LockWatch watch = holder.watch(Duration.ofMillis(20), lost -> told.countDown());
+            DistributedLock waiter = Locks.forConnection(connect(), key);
+            Future<Boolean> waiting = inThread(() -> waiter.tryAcquire(SANITY));
+            awaitWaiter(holder);
+            killSession(observer, holding);
+            assertThat(result(waiting)).as("a waiter gets the freed lock").isTrue();
+            assertThat(watch.lost().get(SANITY.toSeconds(), TimeUnit.SECONDS)).isSameAs(holder);
+            assertThat(told.await(SANITY.toSeconds(), TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(holder::release).isInstanceOf(LockLostException.class);
+            assertThat(holder.isLocked()).isFalse();
+            waiter.release();
         }
     }
 }

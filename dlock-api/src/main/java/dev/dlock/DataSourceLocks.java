@@ -1,0 +1,66 @@
+package dev.dlock;
+
+import dev.dlock.internal.PooledLocks;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+
+/**
+ * Locks that take a connection of their own from a {@link javax.sql.DataSource} (a pool) for exactly as long as
+ * they hold, and give it back after release. Made by {@link Locks#forDataSource(javax.sql.DataSource)}.
+ *
+ * <p>The pooled-connection trap this avoids: a session lock taken on a borrowed connection that goes back to
+ * the pool stays held by whoever borrows it next. Here the lock owns its connection: it borrows on acquire,
+ * returns the connection as soon as a request ends without the lock, and returns it after a confirmed release.
+ * When a release cannot be confirmed (the database errored), the connection is aborted with
+ * {@link java.sql.Connection#abort(java.util.concurrent.Executor)} instead of going back to the pool, so the
+ * server ends the session and its locks.
+ *
+ * <p>Only {@link LockScope#SESSION} locks: a transaction lock belongs inside the caller's own transaction, on
+ * the caller's connection ({@link Locks#forConnection}). Thread-safe; each lock object is for one thread at
+ * a time, like any {@link DistributedLock}.
+ */
+public interface DataSourceLocks {
+
+    /**
+     * @param key the lock name
+     * @return an exclusive lock, not yet acquired, that borrows its connection on acquire
+     * @throws IllegalArgumentException if the dialect cannot take the key
+     */
+    DistributedLock lock(String key);
+
+    /**
+     * @param key     the lock name
+     * @param options mode (scope must be {@link LockScope#SESSION})
+     * @return a lock, not yet acquired, that borrows its connection on acquire
+     * @throws IllegalArgumentException        for {@link LockScope#TRANSACTION}, or a key the dialect cannot take
+     * @throws UnsupportedLockOptionException if the dialect lacks the mode
+     */
+    DistributedLock lock(String key, LockOptions options);
+
+    /**
+     * Runs {@code action} while holding the lock, and releases it afterwards. An exception from
+     * {@code action} is passed through as it is; a release that fails after it is added to it as suppressed.
+     *
+     * @param key     the lock name
+     * @param timeout how long to wait for the lock
+     * @param action  what to run while holding it
+     * @param <T>     what the action returns
+     * @return what the action returned
+     * @throws LockTimeoutException if the lock was not had within {@code timeout}; the action did not run
+     * @throws Exception            whatever {@code action} threw
+     */
+    <T> T withLock(String key, Duration timeout, Callable<T> action) throws Exception;
+
+    /**
+     * The scheduled-job case: runs {@code action} only if nobody holds the lock now (one attempt, no wait),
+     * and releases it afterwards.
+     *
+     * @param key    the lock name
+     * @param action what to run
+     * @return whether the action ran
+     */
+    boolean runIfFree(String key, Runnable action);
+
+    /** @return the dialect of the data source's database */
+    String dialect();
+}

@@ -1,0 +1,213 @@
+package dev.dlock.internal;
+
+import dev.dlock.AsyncDistributedLock;
+import dev.dlock.DistributedLock;
+import dev.dlock.DistributedLockException;
+import dev.dlock.LockInterruptedException;
+import dev.dlock.LockKey;
+import dev.dlock.LockLostException;
+import dev.dlock.LockNotHeldException;
+import dev.dlock.LockOptions;
+import dev.dlock.LockTimeoutException;
+import dev.dlock.LockWatch;
+import dev.dlock.spi.LockWait;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
+import javax.sql.DataSource;
+
+/**
+ * A lock that borrows a connection for each request and keeps it exactly while it holds. The rule it keeps:
+ * a connection goes back to the pool only when the lock is known not to be held on it; otherwise it is
+ * aborted, which ends the session and every lock of it on the server.
+ */
+final class PooledLock implements DistributedLock {
+    private static final Executor ABORT_EXECUTOR = AsyncJdbcLock.DEFAULT_EXECUTOR;
+
+    private final DataSource dataSource;
+    private final LockKey key;
+    private final Object databaseKey;
+    private final String dialect;
+    private final LockOptions options;
+    private volatile JdbcDistributedLock current;
+    private volatile Connection borrowed;
+
+    PooledLock(DataSource dataSource, LockKey key, Object databaseKey, String dialect, LockOptions options) {
+        this.dataSource = dataSource;
+        this.key = key;
+        this.databaseKey = databaseKey;
+        this.dialect = dialect;
+        this.options = options;
+    }
+
+    @Override
+    public void acquire() {
+        request(LockWait.forever(), false);
+    }
+
+    @Override
+    public DistributedLock acquire(Duration timeout) {
+        request(LockWait.upTo(timeout), true);
+        return this;
+    }
+
+    @Override
+    public boolean tryAcquire() {
+        return request(LockWait.immediate(), false);
+    }
+
+    @Override
+    public boolean tryAcquire(Duration timeout) {
+        return request(LockWait.upTo(timeout), false);
+    }
+
+    private boolean request(LockWait wait, boolean throwOnTimeout) {
+        if (isLocked()) {
+            throw new IllegalStateException(this + " is already held by this lock object");
+        }
+        Connection connection;
+        try {
+            connection = dataSource.getConnection();
+        } catch (SQLException e) {
+            throw new DistributedLockException("cannot borrow a connection for " + key + ": " + e.getMessage(), e);
+        }
+        boolean acquired = false;
+        try {
+            JdbcDistributedLock lock = (JdbcDistributedLock) LockFactory.create(connection, key, options);
+            acquired = throwOnTimeout ? lock.acquireWithin(wait) != null : lock.attempt(wait);
+            if (acquired) {
+                current = lock;
+                borrowed = connection;
+            }
+            return acquired;
+        } catch (LockTimeoutException | LockInterruptedException e) {
+            // clean answers: nothing is held, unless giving back an interrupted grant failed
+            if (e.getSuppressed().length > 0) {
+                abort(connection, e);
+                connection = null;
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            abort(connection, e);
+            connection = null;
+            throw e;
+        } finally {
+            if (!acquired && connection != null) {
+                giveBack(connection);
+            }
+        }
+    }
+
+    @Override
+    public void release() {
+        JdbcDistributedLock lock = current;
+        if (lock == null) {
+            throw new LockNotHeldException(this + " is not held by this lock object");
+        }
+        Connection connection = borrowed;
+        current = null;
+        borrowed = null;
+        try {
+            lock.release();
+        } catch (LockLostException e) {
+            giveBack(connection); // not held: safe to reuse, or already closed
+            throw e;
+        } catch (RuntimeException e) {
+            abort(connection, e); // release not confirmed: the session must end
+            throw e;
+        }
+        giveBack(connection);
+    }
+
+    @Override
+    public void close() {
+        if (isLocked()) {
+            release();
+        }
+    }
+
+    private static void giveBack(Connection connection) {
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // the pool will find out on its own; nothing is held on it
+        }
+    }
+
+    private static void abort(Connection connection, Throwable reason) {
+        try {
+            connection.abort(ABORT_EXECUTOR);
+        } catch (SQLException | RuntimeException e) {
+            reason.addSuppressed(e);
+        }
+        giveBack(connection);
+    }
+
+    @Override
+    public boolean isLocked() {
+        JdbcDistributedLock lock = current;
+        return lock != null && lock.isLocked();
+    }
+
+    @Override
+    public boolean isHeldOnServer() {
+        JdbcDistributedLock lock = current;
+        return lock != null && lock.isHeldOnServer();
+    }
+
+    @Override
+    public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
+        JdbcDistributedLock lock = current;
+        if (lock == null) {
+            throw new IllegalStateException(this + " is not held: there is nothing to watch");
+        }
+        Objects.requireNonNull(onLost, "onLost");
+        return lock.watch(cadence, lost -> onLost.accept(this));
+    }
+
+    @Override
+    public AsyncDistributedLock async() {
+        throw new UnsupportedOperationException("DataSource locks are blocking; use Locks.forConnection(...).async()");
+    }
+
+    @Override
+    public AsyncDistributedLock async(Executor executor) {
+        return async();
+    }
+
+    @Override
+    public Lock asLock() {
+        return new JucLock(this);
+    }
+
+    @Override
+    public LockKey key() {
+        return key;
+    }
+
+    @Override
+    public Object databaseKey() {
+        return databaseKey;
+    }
+
+    @Override
+    public LockOptions options() {
+        return options;
+    }
+
+    @Override
+    public String dialect() {
+        return dialect;
+    }
+
+    @Override
+    public String toString() {
+        JdbcDistributedLock lock = current;
+        return lock != null ? "pooled " + lock
+                : "pooled " + dialect + " lock " + key + " (database key " + databaseKey + ", " + options + ") [not held]";
+    }
+}
