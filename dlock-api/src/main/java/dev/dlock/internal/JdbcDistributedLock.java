@@ -112,10 +112,10 @@ final class JdbcDistributedLock implements DistributedLock {
         if (!wait.isImmediate() && wait.abandoned()) {
             throw interrupted(wait, null);
         }
-        Object databaseKey = statements.databaseKey();
+        Object identity = statements.identity();
         // locks that end only with their transaction cannot cascade through a release, so they are not counted
         boolean counted = statements.releasable();
-        if (counted && !state.reserve(databaseKey)) {
+        if (counted && !state.reserve(identity)) {
             throw new LockAlreadyHeldException(describe() + " is already held on this connection by another lock"
                     + " object; the database would grant it twice and one release would not free it");
         }
@@ -139,7 +139,7 @@ final class JdbcDistributedLock implements DistributedLock {
                     + millis(Duration.ofNanos(wait.elapsedNanos())) + ": " + e.getMessage(), e);
         } finally {
             if (!acquired && counted) {
-                state.free(databaseKey);
+                state.free(identity);
             }
         }
         held = acquired;
@@ -274,7 +274,7 @@ final class JdbcDistributedLock implements DistributedLock {
     private void markReleased() {
         held = false;
         if (statements.releasable()) {
-            state.free(statements.databaseKey());
+            state.free(statements.identity());
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.ServiceLoader;
 import java.util.WeakHashMap;
 import java.util.stream.Collectors;
@@ -29,7 +30,8 @@ final class Providers {
         try {
             DatabaseMetaData metaData = connection.getMetaData();
             product = String.valueOf(metaData.getDatabaseProductName());
-            version = metaData.getDatabaseProductVersion() == null ? "" : metaData.getDatabaseProductVersion();
+            String reported = metaData.getDatabaseProductVersion();
+            version = reported == null ? "" : reported;
         } catch (SQLException e) {
             throw new DistributedLockException("cannot read the database product from the connection: " + e.getMessage(), e);
         }
@@ -39,8 +41,13 @@ final class Providers {
                 return provider;
             }
         }
+        String declined = providers.stream()
+                .map(p -> p.declines(product, version))
+                .filter(Objects::nonNull)
+                .collect(Collectors.joining("; "));
         throw new DialectNotFoundException("no dlock dialect handles database product '" + product + "' version '"
-                + version + "'; providers found: " + describe(providers) + "; " + advice(product));
+                + version + "'; providers found: " + describe(providers) + "; "
+                + (declined.isEmpty() ? advice(product) : declined));
     }
 
     static List<LockProvider> discovered() {

@@ -16,6 +16,17 @@ public interface DialectLock {
     Object databaseKey();
 
     /**
+     * What makes two lock objects on one connection the same server lock, for the one-lock-object-per-key
+     * rule. The default is {@link #databaseKey()}; a database that folds names (MySQL lower-cases them) returns
+     * the folded name.
+     *
+     * @return a value whose {@code equals} says "the same lock on the server"
+     */
+    default Object identity() {
+        return databaseKey();
+    }
+
+    /**
      * Asks the database for the lock, waiting as {@code wait} says: {@linkplain LockWait#isImmediate() not at
      * all}, {@linkplain LockWait#isForever() as long as it takes}, or up to {@link LockWait#remainingNanos()}.
      * A statement that may block must run inside {@link LockWait#cancellable(java.sql.Statement)}, so that an

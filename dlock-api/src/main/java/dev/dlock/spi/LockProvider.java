@@ -39,6 +39,19 @@ public interface LockProvider {
      */
     boolean handles(String productName, String productVersion);
 
+    /**
+     * Why this provider does not handle a product of its own family (a server version too old, say), for the
+     * {@link dev.dlock.DialectNotFoundException} message; {@code null} (the default) when it has nothing to say.
+     * Called only when no provider handles the connection.
+     *
+     * @param productName    the product name
+     * @param productVersion the product version
+     * @return the reason, or {@code null}
+     */
+    default String declines(String productName, String productVersion) {
+        return null;
+    }
+
     /** @return the modes this dialect can lock in; always contains {@link LockMode#EXCLUSIVE} */
     Set<LockMode> supportedModes();
 

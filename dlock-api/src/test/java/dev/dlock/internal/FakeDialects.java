@@ -39,6 +39,11 @@ final class FakeDialects {
         }
 
         @Override
+        public String declines(String productName, String productVersion) {
+            return "FakeDB-Legacy".equals(productName) ? "FakeDB before 2.0 is not supported" : null;
+        }
+
+        @Override
         public Set<LockMode> supportedModes() {
             return EnumSet.of(LockMode.EXCLUSIVE);
         }

@@ -57,6 +57,14 @@ class LockFactoryTest {
     }
 
     @Test
+    void providerThatDeclinesItsOwnFamilySaysWhyInsteadOfAdvisingAnArtifact() {
+        assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("FakeDB-Legacy", "1.0").connection, "k"))
+                .isInstanceOf(DialectNotFoundException.class)
+                .hasMessageContaining("FakeDB before 2.0 is not supported")
+                .hasMessageNotContaining("no dialect for it");
+    }
+
+    @Test
     void unsupportedOptionNamesTheDialectAndWhatItSupports() {
         FakeConnection fake = new FakeConnection("FakeDB", "1.0-Plus");
         LockOptions transaction = LockOptions.builder().scope(LockScope.TRANSACTION).build();

@@ -1,0 +1,109 @@
+package dev.dlock.mysql;
+
+import dev.dlock.LockKey;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.LockScope;
+import dev.dlock.spi.DialectLock;
+import dev.dlock.spi.LockProvider;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * What MySQL and MariaDB named locks share: exclusive, session-scoped locks whose database key is the lock name,
+ * derived from the key as sqlalchemy-dlock derives it: a string as it is, a {@code long} as its decimal digits,
+ * bytes decoded as UTF-8. A name is at most {@value #MAX_NAME_CODE_POINTS} characters (code points) and holds no
+ * NUL character (both servers cut the name at the first NUL, so {@code "a\0b"} and {@code "a\0c"} would be one
+ * lock); each server adds its own limits in {@link #checkName}.
+ */
+abstract class NamedLockProvider implements LockProvider {
+    /** MySQL's documented limit, and sqlalchemy-dlock's: 64 characters. */
+    static final int MAX_NAME_CODE_POINTS = 64;
+    private static final Pattern VERSION = Pattern.compile("(\\d{1,9})\\.(\\d{1,9})\\.(\\d{1,9})");
+
+    @Override
+    public final Set<LockMode> supportedModes() {
+        return Set.of(LockMode.EXCLUSIVE);
+    }
+
+    @Override
+    public final Set<LockScope> supportedScopes() {
+        return Set.of(LockScope.SESSION);
+    }
+
+    @Override
+    public final DialectLock lockFor(LockKey key, LockOptions options) {
+        String name = nameOf(key);
+        int codePoints = name.codePointCount(0, name.length());
+        if (codePoints > MAX_NAME_CODE_POINTS) {
+            throw new IllegalArgumentException(dialect() + " lock names are at most " + MAX_NAME_CODE_POINTS
+                    + " characters; " + key + " has " + codePoints);
+        }
+        if (name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException(dialect() + " cuts lock names at the first NUL character, so " + key
+                    + " would lock \"" + name.substring(0, name.indexOf('\0')) + "\"; use a name without NUL");
+        }
+        checkName(key, name);
+        return new NamedLock(name, waitPlan(), foldsCase() ? name.toLowerCase(Locale.ROOT) : name);
+    }
+
+    /** @return whether the server lower-cases names, so that names differing in case are one lock */
+    abstract boolean foldsCase();
+
+    /**
+     * @param key  the key, for messages
+     * @param name the lock name, at most 64 characters and free of NUL
+     * @throws IllegalArgumentException if this server would refuse the name
+     */
+    abstract void checkName(LockKey key, String name);
+
+    /** @return how this server's {@code GET_LOCK} counts its timeout */
+    abstract WaitPlan waitPlan();
+
+    static String nameOf(LockKey key) {
+        if (key instanceof LockKey.Text text) {
+            return text.value();
+        }
+        if (key instanceof LockKey.Numeric numeric) {
+            return Long.toString(numeric.value());
+        }
+        try {
+            // strict, as Python's bytes.decode(): bytes that are not UTF-8 name no lock
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(((LockKey.Bytes) key).value()))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            throw new IllegalArgumentException("a named lock's byte key must be UTF-8 text; " + key + " is not", e);
+        }
+    }
+
+    /**
+     * @param version a server version as a driver reports it, such as {@code 8.4.3}, {@code 10.11.5-MariaDB} or
+     *                {@code 5.5.5-10.11.5-MariaDB} (Connector/J on MariaDB)
+     * @param minimum the lowest version accepted, as major, minor, patch
+     * @return whether the version is at least {@code minimum}; {@code true} when the version cannot be read
+     */
+    static boolean atLeast(String version, int... minimum) {
+        // MariaDB before 11 prefixes its real version with "5.5.5-" for old replication clients
+        String real = version.startsWith("5.5.5-") ? version.substring("5.5.5-".length()) : version;
+        Matcher matcher = VERSION.matcher(real);
+        if (!matcher.lookingAt()) {
+            return true;
+        }
+        for (int i = 0; i < 3; i++) {
+            int part = Integer.parseInt(matcher.group(i + 1));
+            if (part != minimum[i]) {
+                return part > minimum[i];
+            }
+        }
+        return true;
+    }
+}
