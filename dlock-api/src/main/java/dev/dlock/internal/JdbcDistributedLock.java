@@ -147,12 +147,18 @@ final class JdbcDistributedLock implements DistributedLock {
     }
 
     private void giveBack(LockInterruptedException interrupted) {
+        // a driver on interruptible NIO channels would close the connection under a set interrupt flag
+        boolean flag = Thread.interrupted();
         try {
             if (!statements.unlock(connection)) {
                 interrupted.addSuppressed(new LockLostException(describe() + " was gone when given back"));
             }
         } catch (SQLException | RuntimeException e) {
             interrupted.addSuppressed(e);
+        } finally {
+            if (flag) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

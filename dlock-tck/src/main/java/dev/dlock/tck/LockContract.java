@@ -205,8 +205,13 @@ public abstract class LockContract {
         return future.get(SANITY.toSeconds(), TimeUnit.SECONDS);
     }
 
-    private static boolean isUsable(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery("SELECT 1")) {
+    /** @return a query that answers one row with the number 1 ({@code SELECT 1 FROM DUAL} before Oracle 23ai) */
+    protected String selectOne() {
+        return "SELECT 1";
+    }
+
+    private boolean isUsable(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(selectOne())) {
             return rs.next() && rs.getInt(1) == 1;
         }
     }
