@@ -5,11 +5,8 @@ import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.spi.DialectLock;
+import dev.dlock.spi.LockNames;
 import dev.dlock.spi.LockProvider;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -62,32 +59,13 @@ public final class SqlServerLockProvider implements LockProvider {
 
     @Override
     public DialectLock lockFor(LockKey key, LockOptions options) {
-        String resource = resourceName(key);
+        String resource = LockNames.of(key);
         if (resource.length() > MAX_RESOURCE_LENGTH) {
             throw new IllegalArgumentException("SQL Server application lock names are at most " + MAX_RESOURCE_LENGTH
                     + " characters (SQL Server would silently cut the rest off); this one has " + resource.length()
                     + ": " + key);
         }
         return new ApplicationLock(resource, lockMode(options.mode()), options.scope() == LockScope.TRANSACTION);
-    }
-
-    static String resourceName(LockKey key) {
-        if (key instanceof LockKey.Text text) {
-            return text.value();
-        }
-        if (key instanceof LockKey.Numeric numeric) {
-            return Long.toString(numeric.value());
-        }
-        try {
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(((LockKey.Bytes) key).value()))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("a byte key names a SQL Server application lock by its UTF-8 text, and "
-                    + key + " is not UTF-8", e);
-        }
     }
 
     private static String lockMode(LockMode mode) {

@@ -5,11 +5,8 @@ import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.spi.DialectLock;
+import dev.dlock.spi.LockNames;
 import dev.dlock.spi.LockProvider;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -39,7 +36,7 @@ abstract class NamedLockProvider implements LockProvider {
 
     @Override
     public final DialectLock lockFor(LockKey key, LockOptions options) {
-        String name = nameOf(key);
+        String name = LockNames.of(key);
         int codePoints = name.codePointCount(0, name.length());
         if (codePoints > MAX_NAME_CODE_POINTS) {
             throw new IllegalArgumentException(dialect() + " lock names are at most " + MAX_NAME_CODE_POINTS
@@ -65,25 +62,6 @@ abstract class NamedLockProvider implements LockProvider {
 
     /** @return how this server's {@code GET_LOCK} counts its timeout */
     abstract WaitPlan waitPlan();
-
-    static String nameOf(LockKey key) {
-        if (key instanceof LockKey.Text text) {
-            return text.value();
-        }
-        if (key instanceof LockKey.Numeric numeric) {
-            return Long.toString(numeric.value());
-        }
-        try {
-            // strict, as Python's bytes.decode(): bytes that are not UTF-8 name no lock
-            return StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(((LockKey.Bytes) key).value()))
-                    .toString();
-        } catch (CharacterCodingException e) {
-            throw new IllegalArgumentException("a named lock's byte key must be UTF-8 text; " + key + " is not", e);
-        }
-    }
 
     /**
      * @param version a server version as a driver reports it, such as {@code 8.4.3}, {@code 10.11.5-MariaDB} or
