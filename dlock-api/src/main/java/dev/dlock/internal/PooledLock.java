@@ -161,11 +161,13 @@ final class PooledLock implements DistributedLock {
 
     @Override
     public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
+        // arguments first, as JdbcDistributedLock checks them: a null is a NullPointerException whatever the state
+        Objects.requireNonNull(cadence, "cadence");
+        Objects.requireNonNull(onLost, "onLost");
         JdbcDistributedLock lock = current;
         if (lock == null) {
             throw new IllegalStateException(this + " is not held: there is nothing to watch");
         }
-        Objects.requireNonNull(onLost, "onLost");
         return lock.watch(cadence, lost -> onLost.accept(this));
     }
 

@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 final class AdvisoryLock implements DialectLock {
     /** SQLSTATE lock_not_available: {@code lock_timeout} expired. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** SQLSTATE query_canceled: the wait was ended by dlock's own {@code Statement.cancel}. */
+    private static final String QUERY_CANCELED = "57014";
     /** SQLSTATE in_failed_sql_transaction: the caller's transaction had already failed. */
     private static final String IN_FAILED_TRANSACTION = "25P02";
     /** {@code lock_timeout} is an int of milliseconds; longer waits are made of several. */
@@ -67,7 +69,9 @@ final class AdvisoryLock implements DialectLock {
     public boolean lock(Connection connection, LockWait wait) throws SQLException {
         boolean inTransaction = !connection.getAutoCommit();
         while (true) {
-            long remainingMs = TimeUnit.NANOSECONDS.toMillis(wait.remainingNanos() + 999_999);
+            long remainingNanos = wait.remainingNanos();
+            // rounded up without adding first: near Long.MAX_VALUE (a Duration of centuries) the sum would overflow
+            long remainingMs = TimeUnit.NANOSECONDS.toMillis(remainingNanos) + (remainingNanos % 1_000_000 == 0 ? 0 : 1);
             if (wait.isImmediate() || remainingMs == 0) {
                 return tryLock(connection);
             }
@@ -98,6 +102,9 @@ final class AdvisoryLock implements DialectLock {
                 statement.execute();
                 return true;
             } catch (SQLException e) {
+                if (grantedAnyway(connection, e)) {
+                    return true;
+                }
                 if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                     return false;
                 }
@@ -119,6 +126,9 @@ final class AdvisoryLock implements DialectLock {
                     throw e; // no savepoint was made; the caller's transaction is theirs to roll back
                 }
                 rollBackToSavepoint(connection, e);
+                if (grantedAnyway(connection, e)) {
+                    return true;
+                }
                 if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                     return false;
                 }
@@ -136,6 +146,27 @@ final class AdvisoryLock implements DialectLock {
             statement.execute();
         }
         return true;
+    }
+
+    /**
+     * PostgreSQL may grant the lock in the very instant {@code lock_timeout} or a cancel ends the wait: the
+     * statement still fails, but the grant stands (the server's lock-wait cleanup keeps a lock granted meanwhile),
+     * and a session lock outlives the failed statement and the savepoint. Unseen, it would be a lock left behind
+     * that no lock object holds. So after such a failure a session lock is looked for in {@code pg_locks}; if it is
+     * there, the wait is reported granted (the API keeps it, or gives it back if the wait was abandoned). A
+     * transaction lock needs no look: rolling back to the savepoint took it back with the subtransaction.
+     */
+    private boolean grantedAnyway(Connection connection, SQLException failure) throws SQLException {
+        String state = failure.getSQLState();
+        if (transactionScoped || !(LOCK_NOT_AVAILABLE.equals(state) || QUERY_CANCELED.equals(state))) {
+            return false;
+        }
+        try {
+            return isHeld(connection);
+        } catch (SQLException e) {
+            failure.addSuppressed(e);
+            throw failure;
+        }
     }
 
     /** The batch's first result is the savepoint's update count; the second holds current_setting. */

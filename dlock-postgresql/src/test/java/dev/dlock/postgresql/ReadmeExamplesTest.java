@@ -1,0 +1,161 @@
+package dev.dlock.postgresql;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.dlock.AsyncDistributedLock;
+import dev.dlock.DataSourceLocks;
+import dev.dlock.DistributedLock;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.LockScope;
+import dev.dlock.LockWatch;
+import dev.dlock.Locks;
+import dev.dlock.tck.PostgresDatabase;
+import dev.dlock.tck.TestDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.Lock;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The examples of README.md, word for word inside each test, run against the embedded PostgreSQL, so that
+ * the front door stays compiling and true. When you change one, change the other.
+ */
+class ReadmeExamplesTest {
+    private HikariDataSource dataSource;
+    private final AtomicInteger work = new AtomicInteger();
+
+    @BeforeEach
+    void pool() {
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(new TestDataSource(PostgresDatabase.instance()));
+        config.setMaximumPoolSize(4);
+        dataSource = new HikariDataSource(config);
+    }
+
+    @AfterEach
+    void close() {
+        dataSource.close();
+    }
+
+    private void runBilling() {
+        work.incrementAndGet();
+    }
+
+    private void export(String id) {
+        work.incrementAndGet();
+    }
+
+    private void syncData() {
+        work.incrementAndGet();
+    }
+
+    @Test
+    void quickStart() throws SQLException {
+        DataSource dataSource = this.dataSource;
+        // README: quick start
+        try (Connection conn = dataSource.getConnection()) {
+            DistributedLock lock = Locks.forConnection(conn, "my-resource-key");
+            lock.acquire();                      // waits as long as it takes
+            assert lock.isLocked();
+            lock.release();
+        }
+    }
+
+    @Test
+    void timeoutAndTry() throws SQLException {
+        String id = "7f3c";
+        try (Connection conn = dataSource.getConnection()) {
+            // README: timeouts and one attempt
+            try (DistributedLock lock = Locks.forConnection(conn, "billing:user:42")
+                                             .acquire(Duration.ofSeconds(5))) {   // LockTimeoutException
+                runBilling();
+            }                                    // released here
+
+            DistributedLock lock = Locks.forConnection(conn, "export:" + id);
+            if (!lock.tryAcquire()) {
+                throw new IllegalStateException("export already in progress");
+            }
+            try {
+                export(id);
+            } finally {
+                lock.release();
+            }
+        }
+        assertThat(work).hasValue(2);
+    }
+
+    @Test
+    void options() throws SQLException {
+        try (Connection conn = dataSource.getConnection()) {
+            conn.setAutoCommit(false);
+            // README: options
+            DistributedLock report = Locks.forConnection(conn, "report", LockOptions.builder()
+                    .mode(LockMode.SHARED).scope(LockScope.TRANSACTION).build());
+            report.acquire();
+            conn.commit();                       // a transaction lock ends here
+            report.close();
+        }
+    }
+
+    @Test
+    void pooledLocks() throws Exception {
+        // README: locks that own their connection
+        DataSourceLocks locks = Locks.forDataSource(dataSource);
+
+        boolean ran = locks.runIfFree("scheduled-job:data-sync", this::syncData);
+
+        int total = locks.withLock("billing:user:42", Duration.ofSeconds(5), () -> {
+            runBilling();
+            return 42;
+        });
+        assertThat(ran).isTrue();
+        assertThat(total).isEqualTo(42);
+    }
+
+    @Test
+    void asyncAndJavaUtilConcurrent() throws Exception {
+        try (Connection conn = dataSource.getConnection(); Connection other = dataSource.getConnection()) {
+            // README: async
+            AsyncDistributedLock lock = Locks.forConnectionAsync(conn, "export:7f3c");
+            lock.acquire(Duration.ofSeconds(5))
+                .thenRun(() -> export("7f3c"))
+                .whenComplete((ignored, error) -> lock.release())
+                .get(30, TimeUnit.SECONDS);
+
+            // README: java.util.concurrent
+            Lock juc = Locks.forConnection(other, "report").asLock();
+            if (juc.tryLock(200, TimeUnit.MILLISECONDS)) {
+                try {
+                    runBilling();
+                } finally {
+                    juc.unlock();
+                }
+            }
+        }
+        assertThat(work).hasValue(2);
+    }
+
+    @Test
+    void lossDetection() throws SQLException {
+        try (Connection conn = dataSource.getConnection()) {
+            // README: lock-loss detection
+            DistributedLock lock = Locks.forConnection(conn, "leader");
+            lock.acquire();
+            try (LockWatch watch = lock.watch(Duration.ofSeconds(1),
+                    lost -> System.err.println("lost " + lost + ": stop leading"))) {
+                assert lock.isHeldOnServer();
+                runBilling();
+            }
+            lock.release();
+        }
+    }
+}

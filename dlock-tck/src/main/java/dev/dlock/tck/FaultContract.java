@@ -1,0 +1,526 @@
+package dev.dlock.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.dlock.AsyncDistributedLock;
+import dev.dlock.DistributedLock;
+import dev.dlock.DistributedLockException;
+import dev.dlock.LockInterruptedException;
+import dev.dlock.LockLostException;
+import dev.dlock.LockMode;
+import dev.dlock.LockOptions;
+import dev.dlock.LockScope;
+import dev.dlock.LockTimeoutException;
+import dev.dlock.Locks;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Faults, on a real database: what happens to holders, waiters and the caller's transaction when sessions are
+ * killed, the server stops, threads are interrupted or requests cancelled in storms, and statements fail. It
+ * extends {@link LockContract.LossDetection} (a killed holder with a waiter and a watch) and the contract's
+ * transaction tests (a timed-out and an interrupted session-lock wait) without repeating them.
+ *
+ * <p>What it proves:
+ * <ul>
+ *   <li>a killed holder's lock goes to exactly one waiter; the old holder's {@code release()} and {@code close()}
+ *       are {@link LockLostException}s; a killed waiter gets a {@link DistributedLockException} that keeps the
+ *       driver's SQLException, holds nothing, and leaves the holder's lock alone;</li>
+ *   <li>a timed-out attempt that races a release never leaves the lock held behind a {@code false};</li>
+ *   <li>a server stopped under a waiter ends the wait with a {@link DistributedLockException} within the driver's
+ *       socket timeout (in auto-commit and inside a transaction), leaves no thread blocked, and new locks work once
+ *       it is started again;</li>
+ *   <li>after storms of interrupts and of {@link CompletableFuture#cancel} on 16 waiters (own connections), no lock
+ *       is held, nobody waits, every connection answers and can lock again, and no two holders ever overlapped;</li>
+ *   <li>a timed-out acquire in every supported mode and scope, and a release that fails (lost behind dlock's back,
+ *       or a statement the driver fails to send), leave the caller's transaction able to commit its rows, and
+ *       dlock makes no commit, rollback or auto-commit call of its own.</li>
+ * </ul>
+ */
+public abstract class FaultContract extends ReliabilityContract {
+    private static final int STORM_WORKERS = 16;
+    private static final int STORM_ATTEMPTS = 20;
+    /** Timed-out attempts that race a release: each one a chance for a grant to hide behind a 'false'. */
+    private static final int RACING_TIMEOUTS = 150;
+    /** The longest pause between two blows of a storm. */
+    private static final long STORM_SPACING_NANOS = TimeUnit.MICROSECONDS.toNanos(400);
+
+    private DistributedLock lockOn(Connection connection, String key) {
+        return Locks.forConnection(connection, key);
+    }
+
+    private Object databaseKey(String key) throws SQLException {
+        return Locks.forConnection(observer, key).databaseKey();
+    }
+
+    private void awaitWaiters(String key, int count) throws Exception {
+        Object databaseKey = databaseKey(key);
+        awaitServer(count + " sessions waiting for " + key, () -> dialect().waitersOnServer(observer, databaseKey) == count);
+    }
+
+    @Test
+    void killedHolderWithoutAWatchFindsItsLockLostOnReleaseAndOnClose() throws Exception {
+        String releasedKey = uniqueKey();
+        String closedKey = uniqueKey();
+        Connection first = connect();
+        Connection second = connect();
+        DistributedLock released = lockOn(first, releasedKey);
+        DistributedLock closed = lockOn(second, closedKey);
+        released.acquire();
+        closed.acquire();
+        dialect().killSession(observer, dialect().sessionId(first));
+        dialect().killSession(observer, dialect().sessionId(second));
+        tally.faults(2);
+        awaitServer("the killed sessions' locks gone", () -> !dialect().isLockedOnServer(observer, released.databaseKey())
+                && !dialect().isLockedOnServer(observer, closed.databaseKey()));
+        assertThatThrownBy(released::release).isInstanceOf(LockLostException.class)
+                .hasMessageContaining(released.key().toString());
+        assertThatThrownBy(closed::close).isInstanceOf(LockLostException.class);
+        assertThat(released.isLocked()).isFalse();
+        assertThat(closed.isLocked()).isFalse();
+        assertThat(released.isHeldOnServer()).isFalse();
+        DistributedLock next = lockOn(connect(), releasedKey);
+        assertThat(next.tryAcquire()).as("the key is free for a new session").isTrue();
+        next.release();
+    }
+
+    @Test
+    void killedHolderHandsTheLockToExactlyOneOfManyWaiters() throws Exception {
+        String key = uniqueKey();
+        Connection holding = connect();
+        long holdingSession = dialect().sessionId(holding);
+        lockOn(holding, key).acquire();
+        int waiters = 4;
+        CompletionService<DistributedLock> granted = new ExecutorCompletionService<>(threads);
+        for (int i = 0; i < waiters; i++) {
+            DistributedLock waiter = lockOn(connect(), key);
+            granted.submit(() -> waiter.tryAcquire(SANITY) ? waiter : null);
+        }
+        awaitWaiters(key, waiters);
+        dialect().killSession(observer, holdingSession);
+        tally.fault();
+        for (int remaining = waiters - 1; remaining >= 0; remaining--) {
+            Future<DistributedLock> next = granted.poll(SANITY.toSeconds(), TimeUnit.SECONDS);
+            assertThat(next).as("a waiter was granted the lock").isNotNull();
+            DistributedLock holder = next.get();
+            assertThat(holder).as("granted, not timed out").isNotNull();
+            assertThat(dialect().waitersOnServer(observer, holder.databaseKey())).as("still waiting").isEqualTo(remaining);
+            assertThat(granted.poll()).as("no second waiter granted beside the holder").isNull();
+            tally.grants(1);
+            holder.release();
+        }
+        assertThat(dialect().isLockedOnServer(observer, databaseKey(key))).isFalse();
+    }
+
+    @Test
+    void killedWaiterGetsAClearErrorAndTheHolderKeepsItsLock() throws Exception {
+        String key = uniqueKey();
+        Connection holding = connect();
+        long holdingSession = dialect().sessionId(holding);
+        DistributedLock holder = lockOn(holding, key);
+        holder.acquire();
+        Connection waiting = connect();
+        long waitingSession = dialect().sessionId(waiting);
+        DistributedLock waiter = lockOn(waiting, key);
+        Future<RuntimeException> outcome = threads.submit(() -> {
+            try {
+                waiter.acquire();
+                return null;
+            } catch (RuntimeException e) {
+                return e;
+            }
+        });
+        awaitWaiters(key, 1);
+        dialect().killSession(observer, waitingSession);
+        tally.fault();
+        RuntimeException failure = outcome.get(SANITY.toSeconds(), TimeUnit.SECONDS);
+        assertThat(failure).as("the killed wait fails, neither granted nor 'interrupted'")
+                .isExactlyInstanceOf(DistributedLockException.class)
+                .hasMessageContaining(waiter.key().toString());
+        assertThat(waiter.isLocked()).isFalse();
+        assertThat(dialect().isHeldBy(observer, holder.databaseKey(), holdingSession)).as("the holder keeps it").isTrue();
+        assertThat(dialect().waitersOnServer(observer, holder.databaseKey())).isZero();
+        holder.release();
+        assertThat(dialect().isLockedOnServer(observer, holder.databaseKey())).isFalse();
+    }
+
+    @Test
+    void timedOutAttemptsRacingAReleaseNeverLeaveTheLockHeld() throws Exception {
+        String key = uniqueKey();
+        Connection churning = connect();
+        Connection trying = connect();
+        long tryingSession = dialect().sessionId(trying);
+        AtomicBoolean stop = new AtomicBoolean();
+        Future<Integer> churn = threads.submit(() -> {
+            DistributedLock holder = lockOn(churning, key);
+            int cycles = 0;
+            while (!stop.get()) {
+                if (holder.tryAcquire(Duration.ofMillis(50))) {
+                    isUsable(churning); // hold for a round trip, so the other side's short waits time out often
+                    holder.release();
+                    cycles++;
+                }
+            }
+            return cycles;
+        });
+        int answeredFalse = 0;
+        try {
+            for (int i = 0; i < 5_000 && answeredFalse < RACING_TIMEOUTS; i++) {
+                DistributedLock attempt = lockOn(trying, key);
+                if (attempt.tryAcquire(Duration.ofMillis(1 + i % 3))) {
+                    attempt.release();
+                } else {
+                    answeredFalse++;
+                    // a grant that raced the timeout must not stay behind a 'false'
+                    assertThat(dialect().isHeldBy(observer, attempt.databaseKey(), tryingSession))
+                            .as("attempt " + i + " answered false but its session holds the lock").isFalse();
+                }
+            }
+        } finally {
+            stop.set(true);
+        }
+        assertThat(churn.get(SANITY.toSeconds(), TimeUnit.SECONDS)).isPositive();
+        tally.faults(answeredFalse);
+        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": " + answeredFalse
+                + " timed-out attempts raced a release; none left the lock held");
+        assertThat(dialect().isLockedOnServer(observer, databaseKey(key))).isFalse();
+    }
+
+    @Test
+    void stoppedServerFailsItsWaitersAndNewLocksWorkAfterRestart() throws Exception {
+        Path directory = WorkDirectory.of("restartable").resolve(getClass().getSimpleName() + "-" + System.nanoTime());
+        try (RestartableServer server = dialect().startRestartableServer(directory)) {
+            TestDatabase database = server.database();
+            String key = uniqueKey();
+            Connection watching = closedAfterTest(database.connect());
+            Connection holding = closedAfterTest(database.connect());
+            Connection waitingInAutoCommit = closedAfterTest(database.connect());
+            Connection waitingInTransaction = closedAfterTest(database.connect());
+            waitingInTransaction.setAutoCommit(false);
+            DistributedLock holder = lockOn(holding, key);
+            holder.acquire();
+            ExecutorService waiters = Executors.newFixedThreadPool(2);
+            List<Future<RuntimeException>> outcomes = new ArrayList<>();
+            for (Connection waiting : List.of(waitingInAutoCommit, waitingInTransaction)) {
+                DistributedLock waiter = lockOn(waiting, key);
+                outcomes.add(waiters.submit(() -> {
+                    try {
+                        waiter.acquire();
+                        return null;
+                    } catch (RuntimeException e) {
+                        return e;
+                    }
+                }));
+            }
+            Object databaseKey = holder.databaseKey();
+            awaitServer("two waiters", () -> dialect().waitersOnServer(watching, databaseKey) == 2);
+            long stopped = System.nanoTime();
+            server.stop();
+            tally.fault();
+            for (Future<RuntimeException> outcome : outcomes) {
+                RuntimeException failure = outcome.get(server.socketTimeout().plus(SANITY).toSeconds(), TimeUnit.SECONDS);
+                assertThat(failure).as("the wait ends with an error").isInstanceOf(DistributedLockException.class)
+                        .isNotInstanceOf(LockInterruptedException.class).isNotInstanceOf(LockTimeoutException.class)
+                        .satisfies(e -> assertThat(e.getCause()).as("the driver's error").isInstanceOf(SQLException.class));
+            }
+            Duration failedWithin = Duration.ofNanos(System.nanoTime() - stopped);
+            assertThat(failedWithin).as("the waiters failed within the socket timeout").isLessThan(server.socketTimeout());
+            waiters.shutdown();
+            assertThat(waiters.awaitTermination(SANITY.toSeconds(), TimeUnit.SECONDS)).as("no thread left blocked").isTrue();
+            assertThatThrownBy(holder::release).as("the holder's session died with the server")
+                    .isInstanceOf(LockLostException.class);
+            assertThat(holder.isLocked()).isFalse();
+
+            server.start();
+            Connection first = closedAfterTest(database.connect());
+            Connection second = closedAfterTest(database.connect());
+            DistributedLock again = lockOn(first, key);
+            assertThat(again.tryAcquire()).as("the key is free after the restart").isTrue();
+            assertThat(lockOn(second, key).tryAcquire(Duration.ofMillis(20))).as("and excludes again").isFalse();
+            again.release();
+            assertThat(lockOn(second, key).tryAcquire()).isTrue();
+            System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": waiters failed "
+                    + failedWithin.toMillis() + " ms after the server stopped (socket timeout "
+                    + server.socketTimeout().toMillis() + " ms)");
+        }
+    }
+
+    @Test
+    void interruptStormLeavesNothingHeldAndEveryConnectionUsable() throws Exception {
+        String key = uniqueKey();
+        List<Connection> connections = new ArrayList<>();
+        AtomicReferenceArray<Thread> workerThreads = new AtomicReferenceArray<>(STORM_WORKERS);
+        AtomicInteger holders = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger grants = new AtomicInteger();
+        AtomicInteger interrupted = new AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < STORM_WORKERS; w++) {
+            Connection connection = connect();
+            connections.add(connection);
+            int id = w;
+            workers.add(threads.submit(() -> {
+                workerThreads.set(id, Thread.currentThread());
+                for (int attempt = 0; attempt < STORM_ATTEMPTS; attempt++) {
+                    Thread.interrupted(); // a stale interrupt from the last round is not this attempt's
+                    DistributedLock lock = lockOn(connection, key);
+                    boolean acquired;
+                    try {
+                        acquired = request(lock, (id + attempt) % 4);
+                    } catch (LockInterruptedException | InterruptedException e) {
+                        interrupted.incrementAndGet();
+                        if (lock.isLocked()) {
+                            overlaps.incrementAndGet(); // an interrupted request must hold nothing
+                        }
+                        continue;
+                    }
+                    if (acquired) {
+                        grants.incrementAndGet();
+                        if (holders.incrementAndGet() > 1) {
+                            overlaps.incrementAndGet();
+                        }
+                        isUsable(connection); // a statement while holding, where an interrupt may land too
+                        holders.decrementAndGet();
+                        lock.release();
+                    }
+                }
+                return null;
+            }));
+        }
+        int delivered = 0;
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        while (!workers.stream().allMatch(Future::isDone)) {
+            Thread victim = workerThreads.get(random.nextInt(STORM_WORKERS));
+            if (victim != null) {
+                victim.interrupt();
+                delivered++;
+            }
+            // random spacing, so interrupts land before, during and after the waits; nothing waits on it
+            LockSupport.parkNanos(random.nextLong(STORM_SPACING_NANOS));
+        }
+        for (Future<?> worker : workers) {
+            worker.get(SANITY.toSeconds(), TimeUnit.SECONDS);
+        }
+        tally.faults(delivered);
+        tally.grants(grants.get());
+        tally.violations(overlaps.get());
+        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": interrupt storm: " + delivered
+                + " interrupts, " + interrupted.get() + " requests interrupted, " + grants.get() + " grants");
+        assertThat(overlaps).as("overlapping or interrupted-yet-held grants").hasValue(0);
+        assertThat(grants.get() + interrupted.get()).as("every attempt answered").isGreaterThan(0);
+        assertNothingLeftAndAllUsable(key, connections);
+    }
+
+    /** One request in one of four forms; {@code true} when held. */
+    private static boolean request(DistributedLock lock, int form) throws InterruptedException {
+        switch (form) {
+            case 0:
+                lock.acquire();
+                return true;
+            case 1:
+                lock.acquire(SANITY);
+                return true;
+            case 2:
+                return lock.tryAcquire(SANITY);
+            default:
+                lock.asLock().lockInterruptibly();
+                return true;
+        }
+    }
+
+    @Test
+    void cancelStormOfAsyncRequestsLeavesNothingHeldAndEveryConnectionUsable() throws Exception {
+        String key = uniqueKey();
+        List<Connection> connections = new ArrayList<>();
+        AtomicReferenceArray<CompletableFuture<AsyncDistributedLock>> pending = new AtomicReferenceArray<>(STORM_WORKERS);
+        AtomicInteger holders = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        AtomicInteger grants = new AtomicInteger();
+        AtomicInteger cancelled = new AtomicInteger();
+        List<Future<?>> workers = new ArrayList<>();
+        List<ExecutorService> lanes = new ArrayList<>();
+        for (int w = 0; w < STORM_WORKERS; w++) {
+            Connection connection = connect();
+            connections.add(connection);
+            // one thread per connection: once a no-op has run on it, the request before it is over
+            ExecutorService lane = Executors.newSingleThreadExecutor();
+            lanes.add(lane);
+            AsyncDistributedLock lock = lockOn(connection, key).async(lane);
+            int id = w;
+            workers.add(threads.submit(() -> {
+                for (int attempt = 0; attempt < STORM_ATTEMPTS; attempt++) {
+                    CompletableFuture<AsyncDistributedLock> request = attempt % 2 == 0 ? lock.acquire() : lock.acquire(SANITY);
+                    pending.set(id, request);
+                    try {
+                        request.get(SANITY.toSeconds(), TimeUnit.SECONDS);
+                    } catch (CancellationException e) {
+                        cancelled.incrementAndGet();
+                        lane.submit(() -> { }).get(SANITY.toSeconds(), TimeUnit.SECONDS);
+                        if (lock.isLocked()) {
+                            overlaps.incrementAndGet(); // a cancelled request must hold nothing
+                        }
+                        continue;
+                    }
+                    grants.incrementAndGet();
+                    if (holders.incrementAndGet() > 1) {
+                        overlaps.incrementAndGet();
+                    }
+                    isUsable(connection);
+                    holders.decrementAndGet();
+                    lock.lock().release();
+                }
+                pending.set(id, null);
+                return null;
+            }));
+        }
+        int delivered = 0;
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        while (!workers.stream().allMatch(Future::isDone)) {
+            CompletableFuture<AsyncDistributedLock> victim = pending.get(random.nextInt(STORM_WORKERS));
+            // cancel() also answers true for a future cancelled before: count only the first
+            if (victim != null && !victim.isCancelled() && victim.cancel(true)) {
+                delivered++;
+            }
+            // random spacing, so cancels land before, during and after the waits; nothing waits on it
+            LockSupport.parkNanos(random.nextLong(STORM_SPACING_NANOS));
+        }
+        for (Future<?> worker : workers) {
+            worker.get(SANITY.toSeconds(), TimeUnit.SECONDS);
+        }
+        for (ExecutorService lane : lanes) {
+            lane.shutdown();
+            assertThat(lane.awaitTermination(SANITY.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        }
+        tally.faults(delivered);
+        tally.grants(grants.get());
+        tally.violations(overlaps.get());
+        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": cancel storm: " + delivered
+                + " cancels, " + grants.get() + " grants");
+        assertThat(overlaps).as("overlapping or cancelled-yet-held grants").hasValue(0);
+        assertThat(cancelled.get()).isEqualTo(delivered);
+        assertNothingLeftAndAllUsable(key, connections);
+    }
+
+    private void assertNothingLeftAndAllUsable(String key, List<Connection> connections) throws Exception {
+        Object databaseKey = databaseKey(key);
+        awaitServer("no waiter left for " + key, () -> dialect().waitersOnServer(observer, databaseKey) == 0);
+        assertThat(dialect().isLockedOnServer(observer, databaseKey)).as("held after the storm").isFalse();
+        for (Connection connection : connections) {
+            assertThat(isUsable(connection)).as("connection answers after the storm").isTrue();
+            OptionalInt held = dialect().locksHeldBy(observer, dialect().sessionId(connection));
+            if (held.isPresent()) {
+                assertThat(held.getAsInt()).as("locks the session holds after the storm").isZero();
+            }
+            DistributedLock fresh = lockOn(connection, key);
+            assertThat(fresh.tryAcquire()).as("connection can lock after the storm").isTrue();
+            fresh.release();
+        }
+    }
+
+    @Test
+    void timedOutAcquireInEveryModeAndScopeLeavesTheTransactionCommittable() throws Exception {
+        execute(observer, "CREATE TABLE IF NOT EXISTS dlock_fault_probe (id INT)");
+        for (LockMode mode : dialect().supportedModes()) {
+            for (LockScope scope : dialect().supportedScopes()) {
+                String key = uniqueKey();
+                LockOptions options = LockOptions.builder().mode(mode).scope(scope).build();
+                DistributedLock holder = lockOn(connect(), key);
+                holder.acquire();
+                TransactionWatchingConnection watched = TransactionWatchingConnection.wrap(connect());
+                Connection caller = watched.connection();
+                caller.setAutoCommit(false);
+                int id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+                insertProbe(caller, id);
+                DistributedLock waiter = Locks.forConnection(caller, key, options);
+                assertThatThrownBy(() -> waiter.acquire(Duration.ofMillis(30))).as(options.toString())
+                        .isInstanceOf(LockTimeoutException.class);
+                assertThat(waiter.tryAcquire(Duration.ofMillis(10))).isFalse();
+                tally.faults(2);
+                insertProbe(caller, id);
+                caller.commit();
+                assertThat(watched.transactionCalls()).as("dlock's own transaction calls")
+                        .containsExactly("setAutoCommit", "commit");
+                assertThat(probeRows(id)).as(options + ": rows committed").isEqualTo(2);
+                assertThat(dialect().isHeldBy(observer, holder.databaseKey(), dialect().sessionId(caller))).isFalse();
+                holder.release();
+            }
+        }
+    }
+
+    @Test
+    void releaseLostBehindDlocksBackLeavesTheTransactionCommittable() throws Exception {
+        execute(observer, "CREATE TABLE IF NOT EXISTS dlock_fault_probe (id INT)");
+        TransactionWatchingConnection watched = TransactionWatchingConnection.wrap(connect());
+        Connection caller = watched.connection();
+        caller.setAutoCommit(false);
+        int id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+        insertProbe(caller, id);
+        DistributedLock lock = lockOn(caller, uniqueKey());
+        lock.acquire();
+        insertProbe(caller, id);
+        execute(caller, dialect().releaseAllLocksQuery());
+        tally.fault();
+        assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
+        assertThat(lock.isLocked()).isFalse();
+        insertProbe(caller, id);
+        caller.commit();
+        assertThat(probeRows(id)).isEqualTo(3);
+        assertThat(watched.transactionCalls()).containsExactly("setAutoCommit", "commit");
+    }
+
+    @Test
+    void releaseThatTheDriverFailsToSendLeavesTheLockHeldAndTheTransactionCommittable() throws Exception {
+        execute(observer, "CREATE TABLE IF NOT EXISTS dlock_fault_probe (id INT)");
+        Connection physical = connect();
+        long session = dialect().sessionId(physical);
+        TransactionWatchingConnection watched = TransactionWatchingConnection.wrap(physical);
+        Connection caller = watched.connection();
+        caller.setAutoCommit(false);
+        int id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
+        insertProbe(caller, id);
+        DistributedLock lock = lockOn(caller, uniqueKey());
+        lock.acquire();
+        watched.failNextStatement();
+        tally.fault();
+        assertThatThrownBy(lock::release).isInstanceOf(DistributedLockException.class)
+                .isNotInstanceOf(LockLostException.class)
+                .hasMessageContaining("stays marked held")
+                .cause().isInstanceOf(SQLException.class);
+        assertThat(lock.isLocked()).as("not known released: still marked held").isTrue();
+        assertThat(dialect().isHeldBy(observer, lock.databaseKey(), session)).isTrue();
+        insertProbe(caller, id);
+        lock.release();
+        assertThat(dialect().isLockedOnServer(observer, lock.databaseKey())).isFalse();
+        caller.commit();
+        assertThat(probeRows(id)).isEqualTo(2);
+        assertThat(watched.transactionCalls()).containsExactly("setAutoCommit", "commit");
+    }
+
+    private static void insertProbe(Connection connection, int id) throws SQLException {
+        execute(connection, "INSERT INTO dlock_fault_probe (id) VALUES (" + id + ")");
+    }
+
+    private long probeRows(int id) throws SQLException {
+        return queryLong(observer, "SELECT COUNT(*) FROM dlock_fault_probe WHERE id = " + id);
+    }
+}

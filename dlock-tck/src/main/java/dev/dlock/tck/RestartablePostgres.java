@@ -1,0 +1,101 @@
+package dev.dlock.tck;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+
+/**
+ * An embedded PostgreSQL (zonky) of one test's own, on a fixed port and data folder under {@code target/}, kept
+ * between stop and start ({@code setCleanDataDirectory(false)}). Connections use pgjdbc's {@code socketTimeout}.
+ */
+public final class RestartablePostgres implements RestartableServer {
+    private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
+
+    private final Path directory;
+    private final int port;
+    private EmbeddedPostgres server;
+
+    private RestartablePostgres(Path directory, int port) {
+        this.directory = directory;
+        this.port = port;
+    }
+
+    /**
+     * @param directory where the data and socket go
+     * @return the started server
+     * @throws IOException if it cannot start
+     */
+    public static RestartablePostgres start(Path directory) throws IOException {
+        if (System.getProperty("ot.epg.working-dir") == null) {
+            System.setProperty("ot.epg.working-dir", WorkDirectory.of("embedded-pg").toString());
+        }
+        int port;
+        try (ServerSocket probe = new ServerSocket(0)) {
+            port = probe.getLocalPort();
+        }
+        RestartablePostgres restartable = new RestartablePostgres(Files.createDirectories(directory), port);
+        restartable.start();
+        return restartable;
+    }
+
+    @Override
+    public synchronized void start() throws IOException {
+        if (server != null) {
+            throw new IllegalStateException("already running");
+        }
+        Path data = directory.resolve("data");
+        server = EmbeddedPostgres.builder()
+                .setPort(port)
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .setServerConfig("unix_socket_directories", directory.toString())
+                .start();
+    }
+
+    @Override
+    public synchronized void stop() throws IOException {
+        if (server != null) {
+            EmbeddedPostgres running = server;
+            server = null;
+            running.close();
+        }
+    }
+
+    @Override
+    public TestDatabase database() {
+        String url = "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres&socketTimeout="
+                + SOCKET_TIMEOUT.toSeconds();
+        return new TestDatabase() {
+            @Override
+            public Connection connect() throws SQLException {
+                return DriverManager.getConnection(url);
+            }
+
+            @Override
+            public String description() {
+                return "restartable embedded PostgreSQL on port " + port;
+            }
+        };
+    }
+
+    @Override
+    public Duration socketTimeout() {
+        return SOCKET_TIMEOUT;
+    }
+
+    @Override
+    public void close() {
+        try {
+            stop();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
