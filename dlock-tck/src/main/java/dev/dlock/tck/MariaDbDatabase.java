@@ -84,8 +84,9 @@ public final class MariaDbDatabase {
                 try {
                     server.stop();
                 } catch (ManagedProcessException ignored) {
-                    // the JVM is going away; the files are under target/
+                    // the JVM is going away
                 }
+                WorkDirectory.delete(run); // an unpacked server and its data: about 450 MB a JVM
             }, "dlock-embedded-mariadb-stop"));
             int port = server.getConfiguration().getPort();
             try (Connection connection = DriverManager.getConnection(MYSQL_SCHEME + "//127.0.0.1:" + port + "/?user=root");

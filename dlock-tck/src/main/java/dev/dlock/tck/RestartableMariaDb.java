@@ -23,12 +23,14 @@ public final class RestartableMariaDb implements RestartableServer {
     private final DB server;
     private final int port;
     private final boolean connectorJ;
+    private final Path directory;
     private boolean running;
 
-    private RestartableMariaDb(DB server, int port, boolean connectorJ) {
+    private RestartableMariaDb(DB server, int port, boolean connectorJ, Path directory) {
         this.server = server;
         this.port = port;
         this.connectorJ = connectorJ;
+        this.directory = directory;
     }
 
     /**
@@ -55,7 +57,8 @@ public final class RestartableMariaDb implements RestartableServer {
         if ("root".equals(System.getProperty("user.name"))) {
             config.addArg("--user=root");
         }
-        RestartableMariaDb restartable = new RestartableMariaDb(DB.newEmbeddedDB(config.build()), port, connectorJ);
+        RestartableMariaDb restartable = new RestartableMariaDb(DB.newEmbeddedDB(config.build()), port, connectorJ,
+                directory);
         restartable.start();
         return restartable;
     }
@@ -102,6 +105,8 @@ public final class RestartableMariaDb implements RestartableServer {
             stop();
         } catch (ManagedProcessException e) {
             throw new IllegalStateException("cannot stop the restartable MariaDB", e);
+        } finally {
+            WorkDirectory.delete(directory);
         }
     }
 }

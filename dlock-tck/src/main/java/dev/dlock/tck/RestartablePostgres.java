@@ -96,6 +96,8 @@ public final class RestartablePostgres implements RestartableServer {
             stop();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } finally {
+            WorkDirectory.delete(directory);
         }
     }
 }

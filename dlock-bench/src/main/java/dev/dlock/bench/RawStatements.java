@@ -1,0 +1,160 @@
+package dev.dlock.bench;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+
+/**
+ * The statements dlock sends, per kind of server, to run with plain JDBC as the floor beside dlock: the same
+ * SQL, prepared once per connection, with none of dlock's checks around it. Also the two questions the
+ * benchmarks ask the server about a session: who it is, and whether it is waiting for a lock.
+ */
+enum RawStatements {
+    /** PostgreSQL advisory locks, as {@code dev.dlock.postgresql.AdvisoryLock} sends them. */
+    POSTGRESQL("SELECT pg_try_advisory_lock(?)",
+            "SELECT pg_advisory_unlock(?)",
+            // one round trip: lock_timeout, local to the implicit transaction of the batch, bounds the wait
+            "SELECT set_config('lock_timeout', ?, true); SELECT pg_advisory_lock(?)",
+            "SELECT pg_backend_pid()",
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND locktype = 'advisory' AND NOT granted)"),
+    /** MySQL and MariaDB named locks, as {@code dev.dlock.mysql.NamedLock} sends them to MariaDB. */
+    MARIADB("SELECT GET_LOCK(?, ?)",
+            "SELECT RELEASE_LOCK(?)",
+            "SELECT GET_LOCK(?, ?)",
+            "SELECT CONNECTION_ID()",
+            "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE = 'User lock'");
+
+    /** The longest single {@code GET_LOCK} wait of dlock's (and the raw) "forever" loop: an hour. */
+    private static final BigDecimal MARIADB_LONGEST_WAIT_SECONDS = BigDecimal.valueOf(3600);
+
+    final String trySql;
+    final String unlockSql;
+    final String waitSql;
+    final String sessionIdSql;
+    final String waitingSql;
+
+    RawStatements(String trySql, String unlockSql, String waitSql, String sessionIdSql, String waitingSql) {
+        this.trySql = trySql;
+        this.unlockSql = unlockSql;
+        this.waitSql = waitSql;
+        this.sessionIdSql = sessionIdSql;
+        this.waitingSql = waitingSql;
+    }
+
+    static RawStatements forUrl(String url) {
+        if (url.startsWith("jdbc:postgresql:")) {
+            return POSTGRESQL;
+        }
+        if (url.startsWith("jdbc:mariadb:") || url.startsWith("jdbc:mysql:")) {
+            return MARIADB;
+        }
+        throw new IllegalArgumentException("no raw statements for " + url.replaceAll("\\?.*", ""));
+    }
+
+    /** @return the server's id of the session behind {@code connection} */
+    long sessionId(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(sessionIdSql);
+             ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** @return a question, asked on {@code observer}, whether session {@code sessionId} waits for a lock */
+    WaitProbe waitProbe(Connection observer, long sessionId) throws SQLException {
+        PreparedStatement statement = observer.prepareStatement(waitingSql);
+        statement.setLong(1, sessionId);
+        return () -> {
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getBoolean(1);
+            }
+        };
+    }
+
+    /** @return the raw lock of {@code databaseKey} (as dlock derives it) on {@code connection} */
+    RawLock lockOn(Connection connection, Object databaseKey) throws SQLException {
+        return new RawLock(this, connection, databaseKey);
+    }
+
+    /** Whether a session is waiting for a lock, asked from another connection. */
+    @FunctionalInterface
+    interface WaitProbe {
+        boolean waiting() throws SQLException;
+    }
+
+    /** One key's raw statements, prepared once on one connection; not for concurrent use. */
+    static final class RawLock {
+        private final RawStatements kind;
+        private final PreparedStatement tryLock;
+        private final PreparedStatement unlock;
+        private final PreparedStatement wait;
+
+        private RawLock(RawStatements kind, Connection connection, Object databaseKey) throws SQLException {
+            this.kind = kind;
+            tryLock = connection.prepareStatement(kind.trySql);
+            tryLock.setObject(1, databaseKey);
+            if (kind == MARIADB) {
+                tryLock.setBigDecimal(2, BigDecimal.ZERO); // dlock's one attempt: a zero wait
+            }
+            unlock = connection.prepareStatement(kind.unlockSql);
+            unlock.setObject(1, databaseKey);
+            wait = connection.prepareStatement(kind.waitSql);
+            wait.setObject(kind == POSTGRESQL ? 2 : 1, databaseKey);
+        }
+
+        boolean tryLock() throws SQLException {
+            return booleanOf(tryLock);
+        }
+
+        boolean unlock() throws SQLException {
+            return booleanOf(unlock);
+        }
+
+        /** Waits as long as it takes. */
+        void lock() throws SQLException {
+            if (kind == POSTGRESQL) {
+                wait.setString(1, "0");
+                wait.execute();
+                return;
+            }
+            // a negative GET_LOCK timeout is NULL on MariaDB: "forever" is a loop of long waits, as in dlock
+            wait.setBigDecimal(2, MARIADB_LONGEST_WAIT_SECONDS);
+            boolean acquired;
+            do {
+                acquired = booleanOf(wait);
+            } while (!acquired);
+        }
+
+        /** @return whether it was acquired within {@code timeoutMillis} */
+        boolean lock(long timeoutMillis) throws SQLException {
+            if (kind == POSTGRESQL) {
+                wait.setString(1, Long.toString(timeoutMillis));
+                try {
+                    wait.execute();
+                    return true;
+                } catch (SQLException e) {
+                    if ("55P03".equals(e.getSQLState())) {
+                        return false; // lock_not_available: lock_timeout expired
+                    }
+                    throw e;
+                }
+            }
+            wait.setBigDecimal(2, BigDecimal.valueOf(timeoutMillis, 3));
+            return booleanOf(wait);
+        }
+
+        private static boolean booleanOf(PreparedStatement statement) throws SQLException {
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                boolean value = rs.getBoolean(1);
+                if (rs.wasNull()) {
+                    throw new SQLException("the server answered NULL to " + statement);
+                }
+                return value;
+            }
+        }
+    }
+}

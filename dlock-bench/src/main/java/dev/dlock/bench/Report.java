@@ -1,0 +1,264 @@
+package dev.dlock.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.openjdk.jmh.results.Result;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.util.Statistics;
+
+/**
+ * The suite's figures as tables, each beside its floor and checked against the targets of issue 5:
+ * uncontended dlock / raw at most 1.05, timeout overshoot p99 at most 10 ms, handoff p50 within 1 ms of raw,
+ * contention throughput at least 0.9 of raw.
+ */
+final class Report {
+    private static final double UNCONTENDED_MAX_RATIO = 1.05;
+    private static final double OVERSHOOT_MAX_P99_MS = 10;
+    private static final double HANDOFF_MAX_EXTRA_US = 1000;
+    private static final double CONTENTION_MIN_RATIO = 0.9;
+
+    private final Collection<RunResult> results;
+    private final List<String> dbs;
+
+    Report(Collection<RunResult> results, List<String> dbs) {
+        this.results = results;
+        this.dbs = dbs;
+    }
+
+    List<Table> tables() {
+        List<Table> tables = new ArrayList<>(List.of(uncontended(), timeouts(), handoff(), contention()));
+        tables.removeIf(Table::isEmpty);
+        return tables;
+    }
+
+    private Table uncontended() {
+        Table table = new Table("1. Uncontended acquire + release on one connection (µs per pair, SampleTime)",
+                "database", "calls", "p50", "p99", "p50 ratio", "target");
+        for (String db : dbs) {
+            Optional<Figures> floor = stats("UncontendedBenchmark.selectOneTwice", db, Map.of());
+            Optional<Figures> rawTry = stats("UncontendedBenchmark.rawTryLockUnlock", db, Map.of());
+            Optional<Figures> rawLock = stats("UncontendedBenchmark.rawLockUnlock", db, Map.of());
+            timeRow(table, db, "SELECT 1 twice (round-trip floor)", floor, Optional.empty(), null, false);
+            timeRow(table, db, "raw try-lock + unlock", rawTry, floor, "floor", false);
+            timeRow(table, db, "dlock tryAcquire() + release()",
+                    stats("UncontendedBenchmark.dlockTryAcquireRelease", db, Map.of()), rawTry, "raw try", true);
+            timeRow(table, db, "raw blocking lock + unlock", rawLock, floor, "floor", false);
+            timeRow(table, db, "dlock acquire() + release()",
+                    stats("UncontendedBenchmark.dlockAcquireRelease", db, Map.of()), rawLock, "raw blocking", true);
+            timeRow(table, db, "ShedLock lock + unlock", stats("PeerBenchmark.shedlockLockUnlock", db, Map.of()),
+                    rawTry, "raw try", false);
+            timeRow(table, db, "Spring JdbcLockRegistry tryLock() + unlock()",
+                    stats("PeerBenchmark.springTryLockUnlock", db, Map.of()), rawTry, "raw try", false);
+            timeRow(table, db, "Spring JdbcLockRegistry lock() + unlock()",
+                    stats("PeerBenchmark.springLockUnlock", db, Map.of()), rawLock, "raw blocking", false);
+        }
+        table.note("raw = the statements dlock sends, prepared once, without dlock; dlock makes a new lock object"
+                + " per pair. Target: dlock / raw at most " + UNCONTENDED_MAX_RATIO + ".");
+        return table;
+    }
+
+    private void timeRow(Table table, String db, String calls, Optional<Figures> stats,
+                         Optional<Figures> floor, String floorName, boolean targeted) {
+        if (stats.isEmpty()) {
+            return;
+        }
+        double p50 = stats.get().p50();
+        String ratio = "";
+        String target = "";
+        if (floor.isPresent()) {
+            double r = p50 / floor.get().p50();
+            ratio = String.format(Locale.ROOT, "%.2f × %s", r, floorName);
+            if (targeted) {
+                target = r <= UNCONTENDED_MAX_RATIO ? "met"
+                        : String.format(Locale.ROOT, "missed by %.2f", r - UNCONTENDED_MAX_RATIO);
+            }
+        }
+        table.row(label(db), calls, micros(p50), micros(stats.get().p99()), ratio, target);
+    }
+
+    private Table timeouts() {
+        Table table = new Table("2. Timeout precision: tryAcquire(d) on a held key (overshoot = time taken − d, ms)",
+                "database", "d", "calls", "samples", "p50", "p99", "max", "target");
+        for (String db : dbs) {
+            for (RunResult result : matching("TimeoutBenchmark.", db)) {
+                String method = method(result);
+                long d = Long.parseLong(result.getParams().getParam("timeoutMs"));
+                Figures s = Figures.of(result);
+                double p99 = s.p99() - d;
+                boolean dlock = method.startsWith("dlock");
+                String target = !dlock ? "" : p99 <= OVERSHOOT_MAX_P99_MS ? "met"
+                        : String.format(Locale.ROOT, "missed by %.2f ms", p99 - OVERSHOOT_MAX_P99_MS);
+                table.row(label(db), d + " ms", dlock ? "dlock tryAcquire(d)" : "raw bounded wait",
+                        Long.toString(s.samples()), millis(s.p50() - d), millis(p99), millis(s.max() - d),
+                        target);
+            }
+        }
+        table.note("Target: dlock's overshoot p99 at most " + (int) OVERSHOOT_MAX_P99_MS + " ms for every d. With"
+                + " fewer than 100 samples, p99 is close to the maximum.");
+        return table;
+    }
+
+    private Table handoff() {
+        Table table = new Table("3. Handoff: holder's release call until the blocked waiter holds (µs, SampleTime)",
+                "database", "calls", "p50", "p99", "p50 − raw", "target");
+        for (String db : dbs) {
+            Optional<Figures> raw = stats("HandoffBenchmark.rawHandoff", db, Map.of());
+            handoffRow(table, db, "raw unlock → raw blocking statement", raw, Optional.empty(), false);
+            handoffRow(table, db, "dlock release() → acquire()", stats("HandoffBenchmark.dlockHandoff", db, Map.of()),
+                    raw, true);
+            handoffRow(table, db, "Spring unlock() → lock() (polls every 100 ms)",
+                    stats("PeerBenchmark.springHandoff", db, Map.of()), raw, false);
+            if (stats("PeerBenchmark.springHandoff", db, Map.of()).isPresent()) {
+                table.row(label(db), "ShedLock: n/a, no call of it waits for a lock", "", "", "", "");
+            }
+        }
+        table.note("Each sample includes waking the benchmark thread once, the same on every row. Target: dlock's"
+                + " p50 within " + (int) (HANDOFF_MAX_EXTRA_US / 1000) + " ms of raw.");
+        return table;
+    }
+
+    private void handoffRow(Table table, String db, String calls, Optional<Figures> stats, Optional<Figures> raw,
+                            boolean targeted) {
+        if (stats.isEmpty()) {
+            return;
+        }
+        double p50 = stats.get().p50();
+        String extra = "";
+        String target = "";
+        if (raw.isPresent()) {
+            double over = p50 - raw.get().p50();
+            extra = String.format(Locale.ROOT, "%+.0f", over);
+            if (targeted) {
+                target = over <= HANDOFF_MAX_EXTRA_US ? "met"
+                        : String.format(Locale.ROOT, "missed by %.0f µs", over - HANDOFF_MAX_EXTRA_US);
+            }
+        }
+        table.row(label(db), calls, micros(p50), micros(stats.get().p99()), extra, target);
+    }
+
+    private Table contention() {
+        Table table = new Table("4. Contention: N workers, each on its own connection, acquire() + release() in a loop",
+                "database", "keys", "N", "raw acq/s", "dlock acq/s", "dlock / raw", "raw fairness", "dlock fairness",
+                "target");
+        for (String db : dbs) {
+            for (String keys : List.of("one", "many")) {
+                for (String threads : List.of("1", "2", "8")) {
+                    Map<String, String> params = Map.of("keys", keys, "threads", threads);
+                    Optional<RunResult> raw = find("ContentionBenchmark.raw", db, params);
+                    Optional<RunResult> dlock = find("ContentionBenchmark.dlock", db, params);
+                    if (raw.isEmpty() && dlock.isEmpty()) {
+                        continue;
+                    }
+                    double rawRate = raw.map(r -> secondary(r, "acquisitions")).orElse(Double.NaN);
+                    double dlockRate = dlock.map(r -> secondary(r, "acquisitions")).orElse(Double.NaN);
+                    double ratio = dlockRate / rawRate;
+                    String target = Double.isNaN(ratio) ? "" : ratio >= CONTENTION_MIN_RATIO ? "met"
+                            : String.format(Locale.ROOT, "missed by %.2f", CONTENTION_MIN_RATIO - ratio);
+                    table.row(label(db), keys.equals("one") ? "one key" : "key each", threads,
+                            rate(rawRate), rate(dlockRate), Double.isNaN(ratio) ? "" : fixed2(ratio),
+                            fairness(raw), fairness(dlock), target);
+                }
+            }
+        }
+        table.note("Fairness: acquisitions of the least served worker / the most served one (1.00 = even)."
+                + " Target: dlock at least " + CONTENTION_MIN_RATIO + " of raw.");
+        return table;
+    }
+
+    private static String fairness(Optional<RunResult> result) {
+        return result.map(r -> fixed2(secondary(r, "slowestThread") / secondary(r, "fastestThread"))).orElse("");
+    }
+
+    /** The median over forks of one auxiliary counter. */
+    private static double secondary(RunResult result, String name) {
+        return median(result.getBenchmarkResults().stream()
+                .<Result<?>>map(fork -> fork.getSecondaryResults().get(name))
+                .filter(Objects::nonNull)
+                .mapToDouble(r -> r.getScore())
+                .toArray());
+    }
+
+    private Optional<Figures> stats(String method, String db, Map<String, String> params) {
+        return find(method, db, params).map(Figures::of);
+    }
+
+    private Optional<RunResult> find(String method, String db, Map<String, String> params) {
+        return results.stream()
+                .filter(r -> r.getParams().getBenchmark().endsWith("." + method))
+                .filter(r -> db.equals(r.getParams().getParam("db")))
+                .filter(r -> params.entrySet().stream()
+                        .allMatch(e -> e.getValue().equals(r.getParams().getParam(e.getKey()))))
+                .findFirst();
+    }
+
+    private List<RunResult> matching(String prefix, String db) {
+        return results.stream()
+                .filter(r -> r.getParams().getBenchmark().contains("." + prefix))
+                .filter(r -> db.equals(r.getParams().getParam("db")))
+                .sorted(Comparator
+                        .comparing((RunResult r) -> Long.parseLong(r.getParams().getParam("timeoutMs")))
+                        .thenComparing(r -> !method(r).startsWith("raw")))
+                .toList();
+    }
+
+    private static String method(RunResult result) {
+        String name = result.getParams().getBenchmark();
+        return name.substring(name.lastIndexOf('.') + 1);
+    }
+
+    /**
+     * One benchmark's figures: p50 is the median of the forks' medians (robust to one noisy fork); p99 and the
+     * maximum are over the samples of all forks.
+     */
+    record Figures(double p50, double p99, double max, long samples) {
+        static Figures of(RunResult result) {
+            Statistics all = result.getPrimaryResult().getStatistics();
+            double p50 = median(result.getBenchmarkResults().stream()
+                    .mapToDouble(fork -> fork.getPrimaryResult().getStatistics().getPercentile(50))
+                    .toArray());
+            return new Figures(p50, all.getPercentile(99), all.getMax(), all.getN());
+        }
+    }
+
+    private static double median(double[] values) {
+        if (values.length == 0) {
+            return Double.NaN;
+        }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int mid = sorted.length / 2;
+        return sorted.length % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    }
+
+    static String label(String db) {
+        return switch (db) {
+            case BenchDatabase.POSTGRESQL -> "PostgreSQL";
+            case BenchDatabase.MARIADB -> "MariaDB";
+            case BenchDatabase.MARIADB_CONNECTOR_J -> "MariaDB (Connector/J)";
+            default -> db.replaceAll("\\?.*", "");
+        };
+    }
+
+    private static String micros(double us) {
+        return String.format(Locale.ROOT, us < 100 ? "%.1f" : "%.0f", us);
+    }
+
+    private static String millis(double ms) {
+        return String.format(Locale.ROOT, "%.2f", ms);
+    }
+
+    private static String rate(double perSecond) {
+        return Double.isNaN(perSecond) ? "" : String.format(Locale.ROOT, "%.0f", perSecond);
+    }
+
+    private static String fixed2(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+}

@@ -1,0 +1,198 @@
+package dev.dlock.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * Runs the benchmark suite and prints its table: every workload on PostgreSQL (and MariaDB when this build can
+ * start it), each beside its floor, with the ratios the targets are about. Writes JMH's JSON to
+ * {@code dlock-bench/target/results.json} and the tables as Markdown to {@code dlock-bench/target/results.md}.
+ *
+ * <pre>
+ * java -cp dlock-bench/target/dlock-bench.jar dev.dlock.bench.Suite [--full] [--markdown FILE] [--only NAME,...]
+ *     [--db postgresql,mariadb,mariadb-cj,JDBC-URL]
+ * </pre>
+ *
+ * <ul>
+ *   <li>default: short iterations, all in this JVM with one embedded server per database (a JMH fork starts
+ *       its own, which costs seconds for PostgreSQL and tens of seconds for MariaDB): about five minutes on
+ *       2 cores, figures that are indicative;</li>
+ *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (about half an hour
+ *       per database);</li>
+ *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions;</li>
+ *   <li>{@code --only}: only the named parts: uncontended, timeout, handoff, contention, peers;</li>
+ *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
+ *       {@code mariadb} (MariaDB's driver; {@code mariadb-cj} is MySQL Connector/J on the same server).</li>
+ * </ul>
+ */
+public final class Suite {
+    /** One benchmark class, and how {@code --full} lengthens it. */
+    private record Part(String name, Class<?> benchmark, UnaryOperator<ChainedOptionsBuilder> full) {
+    }
+
+    private static final List<Part> PARTS = List.of(
+            new Part("uncontended", UncontendedBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))),
+            new Part("timeout", TimeoutBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(4))),
+            new Part("handoff", HandoffBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))),
+            new Part("contention", ContentionBenchmark.class, o -> o.measurementIterations(3).measurementTime(seconds(2))),
+            new Part("peers", PeerBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))));
+    private static final int FULL_FORKS = 3;
+
+    private Suite() {
+    }
+
+    /**
+     * Runs the suite.
+     *
+     * @param args {@code --full}, {@code --markdown FILE}, {@code --only NAME,...}
+     */
+    public static void main(String[] args) throws RunnerException, IOException {
+        boolean full = false;
+        Path markdown = null;
+        List<String> only = PARTS.stream().map(Part::name).toList();
+        List<String> dbs = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--full" -> full = true;
+                case "--markdown" -> markdown = Path.of(args[++i]);
+                case "--only" -> only = Arrays.asList(args[++i].split(","));
+                case "--db" -> dbs = Arrays.asList(args[++i].split(","));
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]
+                        + "; use --full, --markdown FILE, --db LIST, --only " + PARTS.stream().map(Part::name).toList());
+            }
+        }
+        Path target = moduleTarget();
+        String noMariaDb = null;
+        if (dbs == null) {
+            dbs = new ArrayList<>(List.of(BenchDatabase.POSTGRESQL));
+            noMariaDb = BenchDatabase.mariaDbUnavailableReason();
+            if (noMariaDb == null) {
+                dbs.add(BenchDatabase.MARIADB);
+            }
+        }
+        List<String> postgres = dbs.stream().filter(d -> d.equals(BenchDatabase.POSTGRESQL)
+                || d.startsWith("jdbc:postgresql:")).toList();
+
+        List<RunResult> results = new ArrayList<>();
+        for (Part part : PARTS) {
+            // peers are measured on PostgreSQL only
+            List<String> partDbs = part.benchmark() == PeerBenchmark.class ? postgres : dbs;
+            if (!only.contains(part.name()) || partDbs.isEmpty()) {
+                continue;
+            }
+            ChainedOptionsBuilder options = new OptionsBuilder()
+                    .include(Pattern.quote(part.benchmark().getName()) + "\\.")
+                    .param("db", partDbs.toArray(String[]::new))
+                    .shouldFailOnError(true);
+            options = full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0);
+            results.addAll(new Runner(options.build()).run());
+        }
+
+        Files.createDirectories(target);
+        try (PrintStream json = new PrintStream(target.resolve("results.json").toFile(), StandardCharsets.UTF_8)) {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
+        }
+        List<Table> tables = new Report(results, dbs).tables();
+        String environment = environment(full, dbs, noMariaDb);
+        System.out.println();
+        System.out.println(environment);
+        tables.forEach(t -> System.out.println(t.toText()));
+        Path report = markdown != null ? markdown : target.resolve("results.md");
+        Files.writeString(report, markdown(environment, tables, args));
+        System.out.println("JMH results: " + target.resolve("results.json") + "; Markdown: " + report);
+    }
+
+    private static String environment(boolean full, List<String> dbs, String noMariaDb) {
+        StringBuilder out = new StringBuilder("dlock benchmark suite, ")
+                .append(ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT)))
+                .append('\n');
+        out.append("  machine: ").append(cpuModel()).append(", ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
+                .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append('\n');
+        out.append("  JDK: ").append(System.getProperty("java.vm.name")).append(' ')
+                .append(System.getProperty("java.runtime.version")).append("; JMH 1.37\n");
+        for (String db : dbs) {
+            out.append("  ").append(Report.label(db)).append(": ").append(serverVersion(db)).append('\n');
+        }
+        if (noMariaDb != null) {
+            out.append("  MariaDB: not measured: ").append(noMariaDb).append('\n');
+        }
+        out.append("  settings: ").append(full
+                ? FULL_FORKS + " forks per benchmark, long iterations (--full)"
+                : "no forks (one JVM, one server per database), short iterations (default; figures are indicative)")
+                .append('\n');
+        return out.toString();
+    }
+
+    private static String markdown(String environment, List<Table> tables, String[] args) {
+        StringBuilder out = new StringBuilder("# dlock benchmark results\n\n");
+        out.append("Command: `java -cp dlock-bench/target/dlock-bench.jar dev.dlock.bench.Suite")
+                .append(args.length > 0 ? " " + String.join(" ", args) : "")
+                .append("`\n\n```\n").append(environment).append("```\n\n");
+        tables.forEach(t -> out.append(t.toMarkdown()));
+        out.append("## Notes\n\n<!-- For each target marked missed: by how much, and why (issue 5). -->\n");
+        return out.toString();
+    }
+
+    /** Starts (or reaches) the server once more, after the forks are done, to ask its version. */
+    private static String serverVersion(String db) {
+        try {
+            BenchDatabase database = BenchDatabase.of(db);
+            try (Connection connection = database.connect()) {
+                return connection.getMetaData().getDatabaseProductName() + " "
+                        + connection.getMetaData().getDatabaseProductVersion() + ", " + database.description()
+                        + "; driver " + connection.getMetaData().getDriverName() + " "
+                        + connection.getMetaData().getDriverVersion();
+            }
+        } catch (SQLException | RuntimeException e) {
+            return "version unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    /** The module's {@code target/}: where the jar (or the classes) are, whatever the working directory. */
+    private static Path moduleTarget() {
+        try {
+            return Path.of(Suite.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toAbsolutePath().getParent();
+        } catch (URISyntaxException e) {
+            return Path.of("target");
+        }
+    }
+
+    private static TimeValue seconds(int s) {
+        return TimeValue.seconds(s);
+    }
+}

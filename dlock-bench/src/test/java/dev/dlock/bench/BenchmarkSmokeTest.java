@@ -1,0 +1,91 @@
+package dev.dlock.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Runs every benchmark once, briefly, in this JVM, so that none can rot: each must run without error, produce
+ * a figure, and land in the suite's table. It asserts no times: figures from a test run mean nothing.
+ */
+class BenchmarkSmokeTest {
+
+    @Test
+    void uncontendedBenchmarksRunAndReport() throws RunnerException {
+        assertRunsAndReports(UncontendedBenchmark.class, "1. Uncontended");
+    }
+
+    @Test
+    void timeoutBenchmarksRunAndReport() throws RunnerException {
+        assertRunsAndReports(TimeoutBenchmark.class, "2. Timeout", "timeoutMs", "50");
+    }
+
+    @Test
+    void handoffBenchmarksRunAndReport() throws RunnerException {
+        assertRunsAndReports(HandoffBenchmark.class, "3. Handoff");
+    }
+
+    @Test
+    void contentionBenchmarksRunAndReport() throws RunnerException {
+        Collection<RunResult> results = assertRunsAndReports(ContentionBenchmark.class, "4. Contention", "threads", "2");
+        for (RunResult result : results) {
+            assertTrue(result.getSecondaryResults().get("acquisitions").getScore() > 0,
+                    () -> "no acquisitions counted by " + result.getParams());
+        }
+    }
+
+    @Test
+    void peerBenchmarksRunAndReport() throws RunnerException {
+        assertRunsAndReports(PeerBenchmark.class, "Spring JdbcLockRegistry");
+    }
+
+    private static Collection<RunResult> assertRunsAndReports(Class<?> benchmark, String tableText, String... params)
+            throws RunnerException {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(Pattern.quote(benchmark.getName()) + "\\.")
+                .param("db", BenchDatabase.POSTGRESQL)
+                .forks(0) // this JVM: its embedded PostgreSQL starts once for every test here
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(200))
+                .verbosity(VerboseMode.SILENT)
+                .shouldFailOnError(true);
+        for (int i = 0; i < params.length; i += 2) {
+            options.param(params[i], params[i + 1]);
+        }
+        Collection<RunResult> results = new Runner(options.build()).run();
+
+        Set<String> ran = results.stream()
+                .map(r -> r.getParams().getBenchmark().substring(benchmark.getName().length() + 1))
+                .collect(Collectors.toSet());
+        Set<String> declared = Arrays.stream(benchmark.getMethods())
+                .filter(m -> m.isAnnotationPresent(Benchmark.class))
+                .map(java.lang.reflect.Method::getName)
+                .collect(Collectors.toSet());
+        assertEquals(declared, ran, "benchmarks that ran");
+        for (RunResult result : results) {
+            assertTrue(result.getPrimaryResult().getSampleCount() > 0, () -> "no figure from " + result.getParams());
+        }
+        List<Table> tables = new Report(results, List.of(BenchDatabase.POSTGRESQL)).tables();
+        assertFalse(tables.isEmpty(), "the suite's report shows nothing");
+        String text = tables.stream().map(Table::toText).collect(Collectors.joining());
+        assertTrue(text.contains(tableText), () -> "the report lacks " + tableText + ":\n" + text);
+        return results;
+    }
+}
