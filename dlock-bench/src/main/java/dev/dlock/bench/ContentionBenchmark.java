@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 1, time = 1)
+@Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 2, time = 1)
 @Fork(1)
 public class ContentionBenchmark {
