@@ -171,7 +171,7 @@ public abstract class MutualExclusionProperty {
         });
     }
 
-    @Property(tries = 250, shrinking = ShrinkingMode.BOUNDED)
+    @Property(tries = 350, shrinking = ShrinkingMode.BOUNDED)
     void noTwoHoldersEverAndTheCounterMatchesTheExclusiveGrants(@ForAll("schedules") Schedule schedule)
             throws Exception {
         try {
