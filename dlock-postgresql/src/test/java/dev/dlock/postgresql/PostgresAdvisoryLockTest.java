@@ -11,66 +11,36 @@ import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.Locks;
-import dev.dlock.tck.PostgresDatabase;
+import dev.dlock.tck.DialectUnderTest;
+import dev.dlock.tck.ReliabilityContract;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** What only PostgreSQL has: pg_locks, lock_timeout, transaction locks, aborted transactions. */
-class PostgresAdvisoryLockTest {
-    private static final AtomicInteger KEYS = new AtomicInteger();
-    private final List<Connection> connections = new ArrayList<>();
-    private final ExecutorService threads = Executors.newCachedThreadPool();
-    private Connection observer;
-
-    @BeforeEach
-    void setUp() throws SQLException {
-        observer = connect();
-    }
-
-    @AfterEach
-    void tearDown() throws SQLException {
-        threads.shutdownNow();
-        for (Connection connection : connections) {
-            connection.close();
-        }
-    }
-
-    private Connection connect() throws SQLException {
-        Connection connection = PostgresDatabase.instance().connect();
-        connections.add(connection);
-        return connection;
+class PostgresAdvisoryLockTest extends ReliabilityContract {
+    @Override
+    protected DialectUnderTest dialect() {
+        return PostgresDialect.INSTANCE;
     }
 
     private static String key() {
-        return "pg-test-" + System.nanoTime() + "-" + KEYS.incrementAndGet();
+        return uniqueKey();
     }
 
     private boolean held(DistributedLock lock) throws SQLException {
         return PostgresServerView.sessions(observer, (Long) lock.databaseKey(), true) > 0;
     }
 
-    private void awaitWaiter(DistributedLock lock) throws SQLException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (PostgresServerView.sessions(observer, (Long) lock.databaseKey(), false) == 0) {
-            assertThat(System.nanoTime()).as("a waiter shows in pg_locks").isLessThan(deadline);
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
+    private void awaitWaiter(DistributedLock lock) throws Exception {
+        awaitServer("a waiter in pg_locks", () -> PostgresServerView.sessions(observer, (Long) lock.databaseKey(), false) > 0);
     }
 
     private static String show(Connection connection, String setting) throws SQLException {
@@ -81,20 +51,6 @@ class PostgresAdvisoryLockTest {
         }
     }
 
-    private static void execute(Connection connection, String sql) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute(sql);
-        }
-    }
-
-    private static int backendPid(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery("SELECT pg_backend_pid()")) {
-            rs.next();
-            return rs.getInt(1);
-        }
-    }
-
     @Test
     void myResourceKeyShowsInPgLocksAsSqlalchemyDlockTakesIt() throws SQLException {
         Connection connection = connect();
@@ -102,7 +58,7 @@ class PostgresAdvisoryLockTest {
         lock.acquire();
         try (PreparedStatement statement = observer.prepareStatement("SELECT classid::bigint, objid::bigint, objsubid"
                 + " FROM pg_locks WHERE locktype = 'advisory' AND pid = ? AND granted")) {
-            statement.setInt(1, backendPid(connection));
+            statement.setInt(1, PostgresDialect.backendPid(connection));
             try (ResultSet rs = statement.executeQuery()) {
                 assertThat(rs.next()).isTrue();
                 assertThat(rs.getLong(1)).isEqualTo(2261014045L);
@@ -228,7 +184,7 @@ class PostgresAdvisoryLockTest {
         Future<Boolean> waiting = threads.submit(() -> waiter.tryAcquire(Duration.ofSeconds(30)));
         awaitWaiter(holder);
         try (PreparedStatement kill = observer.prepareStatement("SELECT pg_terminate_backend(?)")) {
-            kill.setInt(1, backendPid(holding));
+            kill.setInt(1, PostgresDialect.backendPid(holding));
             kill.execute();
         }
         assertThat(waiting.get(30, TimeUnit.SECONDS)).isTrue();
