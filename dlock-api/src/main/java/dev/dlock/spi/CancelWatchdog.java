@@ -3,6 +3,7 @@ package dev.dlock.spi;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -17,6 +18,8 @@ final class CancelWatchdog {
     private static final long LINGER_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
 
     private static final Set<LockWait> WAITS = ConcurrentHashMap.newKeySet();
+    private static final AtomicLong WAKE_UPS = new AtomicLong();
+    /** True until the thread runs (so the first {@link #watch} starts it) and while it parks for lack of waits. */
     private static volatile boolean parked = true;
 
     private CancelWatchdog() {
@@ -25,6 +28,7 @@ final class CancelWatchdog {
     static void watch(LockWait wait) {
         WAITS.add(wait);
         if (parked) {
+            WAKE_UPS.incrementAndGet();
             LockSupport.unpark(Holder.THREAD);
         }
     }
@@ -33,7 +37,13 @@ final class CancelWatchdog {
         WAITS.remove(wait);
     }
 
+    /** @return how many times {@link #watch} has woken (or started) the thread */
+    static long wakeUps() {
+        return WAKE_UPS.get();
+    }
+
     private static void run() {
+        parked = false;
         long lastBusy = System.nanoTime();
         while (true) {
             long now = System.nanoTime();
