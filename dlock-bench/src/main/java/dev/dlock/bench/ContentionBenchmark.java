@@ -4,7 +4,6 @@ import dev.dlock.Locks;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -27,10 +26,15 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Workload 4, contention: {@code threads} workers, each on its own connection, acquire and release in a loop,
- * all on one key or each on its own ({@code keys}), through dlock's blocking {@code acquire()} or through the
- * raw statements dlock sends. JMH's own thread only runs rounds of {@value #ROUND_MILLIS} ms; the figures are
- * the auxiliary counters: {@code acquisitions} per second, and {@code slowestThread} / {@code fastestThread},
- * the per-thread acquisition counts of the least and the most served worker (their ratio is the fairness).
+ * all on one key or each on its own ({@code keys}), through dlock's blocking {@code acquire()} and through the
+ * raw statements dlock sends.
+ *
+ * <p>The two crews take turns in rounds of {@value #ROUND_MILLIS} ms within one benchmark, in alternating order,
+ * on the same server and in the same JVM: on a 2-core machine throughput drifts by ±10% between forks and over
+ * seconds (the server's and the JIT's background work), and turns put both crews under the same drift, so
+ * their ratio is steadier than that of two separate runs. JMH's own thread only runs the rounds; the figures are
+ * the auxiliary counters, summed over an iteration's rounds for each crew: acquisitions, the nanoseconds its
+ * rounds ran, and the per-worker acquisition counts of the least and the most served worker (fairness).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -41,38 +45,49 @@ public class ContentionBenchmark {
     static final long ROUND_MILLIS = 100;
     private static final String KEY = "dlock-bench:contention";
 
-    /** Acquisitions, counted by JMH as a rate. */
+    /** What the crews did in one iteration; JMH sums each counter over the iterations of a fork. */
     @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Acquisitions {
-        /** Acquire + release cycles completed by all workers. */
-        public long acquisitions;
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Counts {
+        /** Acquire + release cycles completed by dlock's workers. */
+        public long dlockAcquisitions;
+        /** How long dlock's rounds ran, in nanoseconds. */
+        public long dlockNanos;
+        /** Acquisitions of dlock's least served worker. */
+        public long dlockSlowestThread;
+        /** Acquisitions of dlock's most served worker. */
+        public long dlockFastestThread;
+        /** Acquire + release cycles completed by the raw workers. */
+        public long rawAcquisitions;
+        /** How long the raw rounds ran, in nanoseconds. */
+        public long rawNanos;
+        /** Acquisitions of the least served raw worker. */
+        public long rawSlowestThread;
+        /** Acquisitions of the most served raw worker. */
+        public long rawFastestThread;
 
         /** JMH's counters are the user's to reset. */
         @Setup(Level.Iteration)
         public void reset() {
-            acquisitions = 0;
+            dlockAcquisitions = 0;
+            dlockNanos = 0;
+            dlockSlowestThread = 0;
+            dlockFastestThread = 0;
+            rawAcquisitions = 0;
+            rawNanos = 0;
+            rawSlowestThread = 0;
+            rawFastestThread = 0;
         }
     }
 
-    /** The spread between workers over an iteration. */
+    /** Both crews, their connections, and the pool their workers run in. */
     @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.EVENTS)
-    public static class Fairness {
-        /** Acquisitions of the least served worker in this iteration. */
-        public long slowestThread;
-        /** Acquisitions of the most served worker in this iteration. */
-        public long fastestThread;
-    }
-
-    /** The workers and their connections. */
-    @State(Scope.Thread)
-    public abstract static class Crew {
+    public static class Crews {
         /** {@code postgresql}, {@code mariadb}, or a JDBC URL. */
         @Param(BenchDatabase.POSTGRESQL)
         public String db;
 
-        /** How many workers, each with its own connection. */
+        /** How many workers per crew, each with its own connection. */
         @Param({"1", "2", "8"})
         public int threads;
 
@@ -81,20 +96,26 @@ public class ContentionBenchmark {
         public String keys;
 
         private final List<Connection> connections = new ArrayList<>();
-        private final List<Locker> lockers = new ArrayList<>();
+        private final List<Locker> dlock = new ArrayList<>();
+        private final List<Locker> raw = new ArrayList<>();
         private ExecutorService workers;
-        private long[] perThread;
+        private long[] dlockPerThread;
+        private long[] rawPerThread;
+        private boolean dlockFirst;
         private volatile boolean stop;
 
-        /** Opens a connection per worker. */
+        /** Opens a connection per worker of each crew. */
         @Setup(Level.Trial)
         public void open() throws SQLException {
             BenchDatabase database = BenchDatabase.of(db);
             for (int i = 0; i < threads; i++) {
-                Connection connection = database.connect();
-                connections.add(connection);
                 String key = keys.equals("one") ? KEY : KEY + ":" + i;
-                lockers.add(locker(database.raw(), connection, key));
+                Connection forDlock = database.connect();
+                connections.add(forDlock);
+                dlock.add(Locker.dlock(forDlock, key));
+                Connection forRaw = database.connect();
+                connections.add(forRaw);
+                raw.add(Locker.raw(database.raw().lockOn(forRaw, Locks.forConnection(forRaw, key).databaseKey())));
             }
             workers = Executors.newFixedThreadPool(threads, r -> {
                 Thread thread = new Thread(r, "dlock-bench-worker");
@@ -103,12 +124,11 @@ public class ContentionBenchmark {
             });
         }
 
-        abstract Locker locker(RawStatements raw, Connection connection, String key) throws SQLException;
-
         /** Fairness is per iteration. */
         @Setup(Level.Iteration)
         public void resetCounts() {
-            perThread = new long[threads];
+            dlockPerThread = new long[threads];
+            rawPerThread = new long[threads];
         }
 
         /** Stops the workers and closes their connections. */
@@ -120,10 +140,38 @@ public class ContentionBenchmark {
             }
         }
 
-        void round(Acquisitions acquisitions, Fairness fairness) throws Exception {
+        /** One round of each crew, the first of them alternating from call to call. */
+        void turns(Counts counts) throws Exception {
+            dlockFirst = !dlockFirst;
+            if (dlockFirst) {
+                dlockRound(counts);
+                rawRound(counts);
+            } else {
+                rawRound(counts);
+                dlockRound(counts);
+            }
+        }
+
+        private void dlockRound(Counts counts) throws Exception {
+            counts.dlockNanos += round(dlock, dlockPerThread);
+            counts.dlockAcquisitions = sum(dlockPerThread);
+            counts.dlockSlowestThread = min(dlockPerThread);
+            counts.dlockFastestThread = max(dlockPerThread);
+        }
+
+        private void rawRound(Counts counts) throws Exception {
+            counts.rawNanos += round(raw, rawPerThread);
+            counts.rawAcquisitions = sum(rawPerThread);
+            counts.rawSlowestThread = min(rawPerThread);
+            counts.rawFastestThread = max(rawPerThread);
+        }
+
+        /** @return how long the round ran, from the workers' start to the last one's stop, in nanoseconds */
+        private long round(List<Locker> lockers, long[] perThread) throws Exception {
             stop = false;
-            long[] counts = new long[threads];
+            long[] done = new long[threads];
             List<Future<?>> running = new ArrayList<>();
+            long start = System.nanoTime();
             for (int i = 0; i < threads; i++) {
                 int worker = i;
                 running.add(workers.submit(() -> {
@@ -131,52 +179,54 @@ public class ContentionBenchmark {
                     while (!stop) {
                         locker.lock();
                         locker.unlock();
-                        counts[worker]++;
+                        done[worker]++;
                     }
                     return null;
                 }));
             }
-            Thread.sleep(ROUND_MILLIS);
+            Thread.sleep(ROUND_MILLIS); // the round's length; the futures below are the synchronisation
             stop = true;
             for (Future<?> worker : running) {
                 worker.get(30, TimeUnit.SECONDS);
             }
+            long nanos = System.nanoTime() - start;
             for (int i = 0; i < threads; i++) {
-                perThread[i] += counts[i];
-                acquisitions.acquisitions += counts[i];
+                perThread[i] += done[i];
             }
-            fairness.slowestThread = Arrays.stream(perThread).min().orElse(0);
-            fairness.fastestThread = Arrays.stream(perThread).max().orElse(0);
+            return nanos;
+        }
+
+        private static long sum(long[] values) {
+            long sum = 0;
+            for (long value : values) {
+                sum += value;
+            }
+            return sum;
+        }
+
+        private static long min(long[] values) {
+            long min = Long.MAX_VALUE;
+            for (long value : values) {
+                min = Math.min(min, value);
+            }
+            return min;
+        }
+
+        private static long max(long[] values) {
+            long max = 0;
+            for (long value : values) {
+                max = Math.max(max, value);
+            }
+            return max;
         }
     }
 
-    /** Workers use dlock: a new lock object per acquisition, {@code acquire()}, {@code release()}. */
-    @State(Scope.Thread)
-    public static class Dlock extends Crew {
-        @Override
-        Locker locker(RawStatements raw, Connection connection, String key) {
-            return Locker.dlock(connection, key);
-        }
-    }
-
-    /** Workers use the raw blocking statement and unlock. */
-    @State(Scope.Thread)
-    public static class Raw extends Crew {
-        @Override
-        Locker locker(RawStatements raw, Connection connection, String key) throws SQLException {
-            return Locker.raw(raw.lockOn(connection, Locks.forConnection(connection, key).databaseKey()));
-        }
-    }
-
-    /** One round of dlock workers. */
+    /**
+     * One round of dlock's workers (a new lock object per acquisition, {@code acquire()}, {@code release()}) and
+     * one of the raw workers (the raw blocking statement and unlock, prepared once).
+     */
     @Benchmark
-    public void dlock(Dlock crew, Acquisitions acquisitions, Fairness fairness) throws Exception {
-        crew.round(acquisitions, fairness);
-    }
-
-    /** One round of raw workers. */
-    @Benchmark
-    public void raw(Raw crew, Acquisitions acquisitions, Fairness fairness) throws Exception {
-        crew.round(acquisitions, fairness);
+    public void turns(Crews crews, Counts counts) throws Exception {
+        crews.turns(counts);
     }
 }

@@ -7,8 +7,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.function.ToDoubleFunction;
+import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.util.Statistics;
@@ -150,39 +151,50 @@ final class Report {
         for (String db : dbs) {
             for (String keys : List.of("one", "many")) {
                 for (String threads : List.of("1", "2", "8")) {
-                    Map<String, String> params = Map.of("keys", keys, "threads", threads);
-                    Optional<RunResult> raw = find("ContentionBenchmark.raw", db, params);
-                    Optional<RunResult> dlock = find("ContentionBenchmark.dlock", db, params);
-                    if (raw.isEmpty() && dlock.isEmpty()) {
+                    Optional<RunResult> turns = find("ContentionBenchmark.turns", db,
+                            Map.of("keys", keys, "threads", threads));
+                    if (turns.isEmpty()) {
                         continue;
                     }
-                    double rawRate = raw.map(r -> secondary(r, "acquisitions")).orElse(Double.NaN);
-                    double dlockRate = dlock.map(r -> secondary(r, "acquisitions")).orElse(Double.NaN);
-                    double ratio = dlockRate / rawRate;
-                    String target = Double.isNaN(ratio) ? "" : ratio >= CONTENTION_MIN_RATIO ? "met"
+                    RunResult result = turns.get();
+                    double rawRate = perFork(result, fork -> rate(fork, "raw"));
+                    double dlockRate = perFork(result, fork -> rate(fork, "dlock"));
+                    double ratio = perFork(result, fork -> rate(fork, "dlock") / rate(fork, "raw"));
+                    String target = ratio >= CONTENTION_MIN_RATIO ? "met"
                             : String.format(Locale.ROOT, "missed by %.2f", CONTENTION_MIN_RATIO - ratio);
                     table.row(label(db), keys.equals("one") ? "one key" : "key each", threads,
-                            rate(rawRate), rate(dlockRate), Double.isNaN(ratio) ? "" : fixed2(ratio),
-                            fairness(raw), fairness(dlock), target);
+                            rate(rawRate), rate(dlockRate), fixed2(ratio),
+                            fixed2(perFork(result, fork -> fairness(fork, "raw"))),
+                            fixed2(perFork(result, fork -> fairness(fork, "dlock"))), target);
                 }
             }
         }
-        table.note("Fairness: acquisitions of the least served worker / the most served one (1.00 = even)."
+        table.note("Both crews (N dlock workers, N raw workers, each worker on its own connection) take turns in"
+                + " rounds of " + ContentionBenchmark.ROUND_MILLIS + " ms in one run; rates are per second of the"
+                + " crew's own rounds, medians over forks (the ratio is the median of the forks' ratios)."
+                + " Fairness: acquisitions of the least served worker / the most served one (1.00 = even)."
                 + " Target: dlock at least " + CONTENTION_MIN_RATIO + " of raw.");
         return table;
     }
 
-    private static String fairness(Optional<RunResult> result) {
-        return result.map(r -> fixed2(secondary(r, "slowestThread") / secondary(r, "fastestThread"))).orElse("");
+    /** @return acquisitions per second of the crew's ({@code dlock} or {@code raw}) own rounds in one fork */
+    private static double rate(BenchmarkResult fork, String crew) {
+        return counter(fork, crew + "Acquisitions") * 1e9 / counter(fork, crew + "Nanos");
     }
 
-    /** The median over forks of one auxiliary counter. */
-    private static double secondary(RunResult result, String name) {
-        return median(result.getBenchmarkResults().stream()
-                .<Result<?>>map(fork -> fork.getSecondaryResults().get(name))
-                .filter(Objects::nonNull)
-                .mapToDouble(r -> r.getScore())
-                .toArray());
+    private static double fairness(BenchmarkResult fork, String crew) {
+        return counter(fork, crew + "SlowestThread") / counter(fork, crew + "FastestThread");
+    }
+
+    /** One auxiliary counter of one fork, summed over its measured iterations. */
+    private static double counter(BenchmarkResult fork, String name) {
+        Result<?> result = fork.getSecondaryResults().get(name);
+        return result == null ? Double.NaN : result.getScore();
+    }
+
+    /** The median over forks of a figure of each fork. */
+    private static double perFork(RunResult result, ToDoubleFunction<BenchmarkResult> figure) {
+        return median(result.getBenchmarkResults().stream().mapToDouble(figure).toArray());
     }
 
     private Optional<Figures> stats(String method, String db, Map<String, String> params) {

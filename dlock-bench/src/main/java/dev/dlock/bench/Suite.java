@@ -53,15 +53,15 @@ public final class Suite {
     }
 
     private static final List<Part> PARTS = List.of(
-            // warm-up of 10 s: on 2 cores busy with workers and database backends, the JIT's own threads get little CPU,
-            // and dlock's longer code path took about 10 s to reach its compiled speed (measured: 18k then 31-38k
-            // acquisitions/s against raw's steady 30-33k, with two workers on a key each)
+            // warm-up of 10 s where the cores are busy: with workers and database backends on both cores of a small
+            // machine, the JIT's own threads get little CPU, and the benchmark loops reached their C2-compiled
+            // form only after 6-7 s (-XX:+PrintCompilation, two contention workers on a key each)
             new Part("uncontended", UncontendedBenchmark.class,
                     o -> o.warmupIterations(5).warmupTime(seconds(2)).measurementIterations(5).measurementTime(seconds(2))),
             new Part("timeout", TimeoutBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(4))),
             new Part("handoff", HandoffBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))),
             new Part("contention", ContentionBenchmark.class,
-                    o -> o.warmupIterations(5).warmupTime(seconds(2)).measurementIterations(3).measurementTime(seconds(2))),
+                    o -> o.warmupIterations(5).warmupTime(seconds(2)).measurementIterations(5).measurementTime(seconds(2))),
             new Part("peers", PeerBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))));
     private static final int FULL_FORKS = 3;
 

@@ -45,8 +45,12 @@ class BenchmarkSmokeTest {
     void contentionBenchmarksRunAndReport() throws RunnerException {
         Collection<RunResult> results = assertRunsAndReports(ContentionBenchmark.class, "4. Contention", "threads", "2");
         for (RunResult result : results) {
-            assertTrue(result.getSecondaryResults().get("acquisitions").getScore() > 0,
-                    () -> "no acquisitions counted by " + result.getParams());
+            for (String crew : new String[] {"dlock", "raw"}) {
+                assertTrue(result.getSecondaryResults().get(crew + "Acquisitions").getScore() > 0,
+                        () -> "no " + crew + " acquisitions counted by " + result.getParams());
+                assertTrue(result.getSecondaryResults().get(crew + "Nanos").getScore() > 0,
+                        () -> "no " + crew + " round time counted by " + result.getParams());
+            }
         }
     }
 
