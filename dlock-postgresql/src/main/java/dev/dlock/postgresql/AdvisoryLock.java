@@ -37,22 +37,37 @@ final class AdvisoryLock implements DialectLock {
 
     private final long key;
     private final boolean transactionScoped;
-    private final String trySql;
-    private final String autoCommitWaitSql;
-    private final String transactionWaitSql;
-    private final String unlockSql;
-    private final String mode;
+    private final Kind kind;
 
     AdvisoryLock(long key, boolean shared, boolean transactionScoped) {
         this.key = key;
         this.transactionScoped = transactionScoped;
-        String kind = (transactionScoped ? "_xact" : "") + "_lock" + (shared ? "_shared" : "");
-        this.trySql = "SELECT pg_try_advisory" + kind + "(?)";
-        String wait = "SELECT set_config('lock_timeout', ?, true); SELECT pg_advisory" + kind + "(?)";
-        this.autoCommitWaitSql = wait;
-        this.transactionWaitSql = "SAVEPOINT dlock_wait; SELECT current_setting('lock_timeout'); " + wait;
-        this.unlockSql = "SELECT pg_advisory_unlock" + (shared ? "_shared" : "") + "(?)";
-        this.mode = shared ? "ShareLock" : "ExclusiveLock";
+        this.kind = Kind.of(shared, transactionScoped);
+    }
+
+    /**
+     * The statements of one kind of advisory lock (shared or not, transaction-scoped or not), built once: lock
+     * objects are made per acquisition, and the driver's statement cache then finds the same string instance.
+     */
+    private record Kind(String trySql, String autoCommitWaitSql, String transactionWaitSql, String unlockSql,
+                        String mode) {
+        private static final Kind[] KINDS = {
+            make(false, false), make(true, false), make(false, true), make(true, true),
+        };
+
+        static Kind of(boolean shared, boolean transactionScoped) {
+            return KINDS[(shared ? 1 : 0) + (transactionScoped ? 2 : 0)];
+        }
+
+        private static Kind make(boolean shared, boolean transactionScoped) {
+            String function = (transactionScoped ? "_xact" : "") + "_lock" + (shared ? "_shared" : "");
+            String wait = "SELECT set_config('lock_timeout', ?, true); SELECT pg_advisory" + function + "(?)";
+            return new Kind("SELECT pg_try_advisory" + function + "(?)",
+                    wait,
+                    "SAVEPOINT dlock_wait; SELECT current_setting('lock_timeout'); " + wait,
+                    "SELECT pg_advisory_unlock" + (shared ? "_shared" : "") + "(?)",
+                    shared ? "ShareLock" : "ExclusiveLock");
+        }
     }
 
     @Override
@@ -85,7 +100,7 @@ final class AdvisoryLock implements DialectLock {
     }
 
     private boolean tryLock(Connection connection) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(trySql)) {
+        try (PreparedStatement statement = connection.prepareStatement(kind.trySql())) {
             statement.setLong(1, key);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
@@ -95,7 +110,7 @@ final class AdvisoryLock implements DialectLock {
     }
 
     private boolean waitInAutoCommit(Connection connection, LockWait wait, String timeout) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(autoCommitWaitSql)) {
+        try (PreparedStatement statement = connection.prepareStatement(kind.autoCommitWaitSql())) {
             statement.setString(1, timeout);
             statement.setLong(2, key);
             try (LockWait.Registration ignored = wait.cancellable(statement)) {
@@ -115,7 +130,7 @@ final class AdvisoryLock implements DialectLock {
 
     private boolean waitInTransaction(Connection connection, LockWait wait, String timeout) throws SQLException {
         String callersTimeout;
-        try (PreparedStatement statement = connection.prepareStatement(transactionWaitSql)) {
+        try (PreparedStatement statement = connection.prepareStatement(kind.transactionWaitSql())) {
             statement.setString(1, timeout);
             statement.setLong(2, key);
             try (LockWait.Registration ignored = wait.cancellable(statement)) {
@@ -191,7 +206,7 @@ final class AdvisoryLock implements DialectLock {
 
     @Override
     public boolean unlock(Connection connection) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(unlockSql)) {
+        try (PreparedStatement statement = connection.prepareStatement(kind.unlockSql())) {
             statement.setLong(1, key);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
@@ -207,7 +222,7 @@ final class AdvisoryLock implements DialectLock {
                 + " WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND mode = ?"
                 + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
                 + " AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1)")) {
-            statement.setString(1, mode);
+            statement.setString(1, kind.mode());
             statement.setLong(2, key >>> 32);
             statement.setLong(3, key & 0xffffffffL);
             try (ResultSet rs = statement.executeQuery()) {
