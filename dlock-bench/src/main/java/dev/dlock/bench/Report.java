@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.ToDoubleFunction;
+import java.util.stream.DoubleStream;
 import org.openjdk.jmh.results.BenchmarkResult;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -40,19 +41,19 @@ final class Report {
     }
 
     private Table uncontended() {
-        Table table = new Table("1. Uncontended acquire + release on one connection (µs per pair, SampleTime)",
+        Table table = new Table("1. Uncontended acquire + release on one connection (µs per pair)",
                 "database", "calls", "p50", "p99", "p50 ratio", "target");
         for (String db : dbs) {
-            Optional<Figures> floor = stats("UncontendedBenchmark.selectOneTwice", db, Map.of());
-            Optional<Figures> rawTry = stats("UncontendedBenchmark.rawTryLockUnlock", db, Map.of());
-            Optional<Figures> rawLock = stats("UncontendedBenchmark.rawLockUnlock", db, Map.of());
+            Optional<Figures> floor = turn(db, "selectOneTwice");
+            Optional<Figures> rawTry = turn(db, "rawTryLockUnlock");
+            Optional<Figures> rawLock = turn(db, "rawLockUnlock");
             timeRow(table, db, "SELECT 1 twice (round-trip floor)", floor, Optional.empty(), null, false);
             timeRow(table, db, "raw try-lock + unlock", rawTry, floor, "floor", false);
-            timeRow(table, db, "dlock tryAcquire() + release()",
-                    stats("UncontendedBenchmark.dlockTryAcquireRelease", db, Map.of()), rawTry, "raw try", true);
+            timeRow(table, db, "dlock tryAcquire() + release()", turn(db, "dlockTryAcquireRelease"), rawTry,
+                    "raw try", true);
             timeRow(table, db, "raw blocking lock + unlock", rawLock, floor, "floor", false);
-            timeRow(table, db, "dlock acquire() + release()",
-                    stats("UncontendedBenchmark.dlockAcquireRelease", db, Map.of()), rawLock, "raw blocking", true);
+            timeRow(table, db, "dlock acquire() + release()", turn(db, "dlockAcquireRelease"), rawLock,
+                    "raw blocking", true);
             timeRow(table, db, "ShedLock lock + unlock", stats("PeerBenchmark.shedlockLockUnlock", db, Map.of()),
                     rawTry, "raw try", false);
             timeRow(table, db, "Spring JdbcLockRegistry tryLock() + unlock()",
@@ -61,7 +62,9 @@ final class Report {
                     stats("PeerBenchmark.springLockUnlock", db, Map.of()), rawLock, "raw blocking", false);
         }
         table.note("raw = the statements dlock sends, prepared once, without dlock; dlock makes a new lock object"
-                + " per pair. Target: dlock / raw at most " + UNCONTENDED_MAX_RATIO + ".");
+                + " per pair. The first five rows of a database are timed in turns on one connection within one run;"
+                + " the peers run after them, in a run of their own. Target: dlock / raw at most "
+                + UNCONTENDED_MAX_RATIO + ".");
         return table;
     }
 
@@ -197,6 +200,13 @@ final class Report {
         return median(result.getBenchmarkResults().stream().mapToDouble(figure).toArray());
     }
 
+    /** The figures of one call that {@link UncontendedBenchmark} times in turns. */
+    private Optional<Figures> turn(String db, String call) {
+        return find("UncontendedBenchmark.turns", db, Map.of())
+                .filter(r -> r.getSecondaryResults().containsKey(call))
+                .map(r -> Figures.of(r, call));
+    }
+
     private Optional<Figures> stats(String method, String db, Map<String, String> params) {
         return find(method, db, params).map(Figures::of);
     }
@@ -231,11 +241,19 @@ final class Report {
      */
     record Figures(double p50, double p99, double max, long samples) {
         static Figures of(RunResult result) {
-            Statistics all = result.getPrimaryResult().getStatistics();
-            double p50 = median(result.getBenchmarkResults().stream()
-                    .mapToDouble(fork -> fork.getPrimaryResult().getStatistics().getPercentile(50))
-                    .toArray());
-            return new Figures(p50, all.getPercentile(99), all.getMax(), all.getN());
+            return of(result.getPrimaryResult().getStatistics(), result.getBenchmarkResults().stream()
+                    .mapToDouble(fork -> fork.getPrimaryResult().getStatistics().getPercentile(50)));
+        }
+
+        /** From a secondary distribution, such as one call of {@link TurnsProfiler}'s. */
+        static Figures of(RunResult result, String label) {
+            return of(result.getSecondaryResults().get(label).getStatistics(), result.getBenchmarkResults().stream()
+                    .mapToDouble(fork -> fork.getSecondaryResults().get(label).getStatistics().getPercentile(50)));
+        }
+
+        /** p50: the median of the forks' p50s; p99 and max: over all forks' samples. */
+        private static Figures of(Statistics all, DoubleStream forkMedians) {
+            return new Figures(median(forkMedians.toArray()), all.getPercentile(99), all.getMax(), all.getN());
         }
     }
 

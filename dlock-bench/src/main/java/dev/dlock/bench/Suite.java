@@ -110,6 +110,7 @@ public final class Suite {
             ChainedOptionsBuilder options = new OptionsBuilder()
                     .include(Pattern.quote(part.benchmark().getName()) + "\\.")
                     .param("db", partDbs.toArray(String[]::new))
+                    .addProfiler(TurnsProfiler.class)
                     .shouldFailOnError(true);
             options = full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0);
             results.addAll(new Runner(options.build()).run());

@@ -24,9 +24,14 @@ import org.openjdk.jmh.annotations.Warmup;
  * Workload 1: acquire and release a free lock on one connection, beside the floor: the raw statements dlock
  * sends (prepared once, no dlock around them) and two {@code SELECT 1}s (two round trips, nothing locked).
  * dlock makes a new lock object per acquisition, with a text key, as a caller would.
+ *
+ * <p>The five calls run in turns on one connection, each invocation starting one further along the list, and
+ * each is timed on its own; {@link TurnsProfiler} reports their distributions under the calls' names
+ * ({@code selectOneTwice}, {@code rawTryLockUnlock}, {@code dlockTryAcquireRelease}, {@code rawLockUnlock},
+ * {@code dlockAcquireRelease}). The primary score, the time of one turn of all five, is not a figure.
  */
 @State(Scope.Thread)
-@BenchmarkMode(Mode.SampleTime)
+@BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 2, time = 1)
 @Measurement(iterations = 3, time = 1)
@@ -41,6 +46,64 @@ public class UncontendedBenchmark {
     private Connection connection;
     private PreparedStatement selectOne;
     private RawStatements.RawLock raw;
+    private int first;
+
+    /** The calls, each with the name its figures carry. */
+    private enum Call {
+        /** Two round trips, the floor of any lock + unlock. */
+        SELECT_ONE_TWICE("selectOneTwice") {
+            @Override
+            void run(UncontendedBenchmark b) throws SQLException {
+                selectOne(b.selectOne);
+                selectOne(b.selectOne);
+            }
+        },
+        /** The raw try statement and unlock. */
+        RAW_TRY_LOCK_UNLOCK("rawTryLockUnlock") {
+            @Override
+            void run(UncontendedBenchmark b) throws SQLException {
+                check(b.raw.tryLock());
+                check(b.raw.unlock());
+            }
+        },
+        /** dlock's {@code tryAcquire()} and {@code release()}. */
+        DLOCK_TRY_ACQUIRE_RELEASE("dlockTryAcquireRelease") {
+            @Override
+            void run(UncontendedBenchmark b) {
+                DistributedLock lock = Locks.forConnection(b.connection, KEY);
+                check(lock.tryAcquire());
+                lock.release();
+            }
+        },
+        /** The raw blocking statement and unlock. */
+        RAW_LOCK_UNLOCK("rawLockUnlock") {
+            @Override
+            void run(UncontendedBenchmark b) throws SQLException {
+                b.raw.lock();
+                check(b.raw.unlock());
+            }
+        },
+        /** dlock's {@code acquire()} and {@code release()}. */
+        DLOCK_ACQUIRE_RELEASE("dlockAcquireRelease") {
+            @Override
+            void run(UncontendedBenchmark b) {
+                DistributedLock lock = Locks.forConnection(b.connection, KEY);
+                lock.acquire();
+                lock.release();
+            }
+        };
+
+        private static final Call[] ALL = values();
+
+        /** The name of the call's figures. */
+        final String figure;
+
+        Call(String figure) {
+            this.figure = figure;
+        }
+
+        abstract void run(UncontendedBenchmark b) throws SQLException;
+    }
 
     /** Connects, and derives the raw statements' key from dlock's. */
     @Setup
@@ -57,54 +120,29 @@ public class UncontendedBenchmark {
         connection.close();
     }
 
-    /** @return the second answer: two round trips, the floor of any lock + unlock */
+    /** One turn: each call once, timed on its own, starting one call further along than the last turn. */
     @Benchmark
-    public int selectOneTwice() throws SQLException {
-        return selectOne(selectOne) + selectOne(selectOne);
-    }
-
-    /** @return whether it was held: the raw try statement and unlock */
-    @Benchmark
-    public boolean rawTryLockUnlock() throws SQLException {
-        check(raw.tryLock());
-        return raw.unlock();
-    }
-
-    /** @return whether it was held: dlock's {@code tryAcquire()} and {@code release()} */
-    @Benchmark
-    public boolean dlockTryAcquireRelease() {
-        DistributedLock lock = Locks.forConnection(connection, KEY);
-        check(lock.tryAcquire());
-        lock.release();
-        return true;
-    }
-
-    /** @return whether it was held: the raw blocking statement and unlock */
-    @Benchmark
-    public boolean rawLockUnlock() throws SQLException {
-        raw.lock();
-        return raw.unlock();
-    }
-
-    /** @return whether it was held: dlock's {@code acquire()} and {@code release()} */
-    @Benchmark
-    public boolean dlockAcquireRelease() {
-        DistributedLock lock = Locks.forConnection(connection, KEY);
-        lock.acquire();
-        lock.release();
-        return true;
-    }
-
-    private static int selectOne(PreparedStatement statement) throws SQLException {
-        try (ResultSet rs = statement.executeQuery()) {
-            rs.next();
-            return rs.getInt(1);
+    public void turns() throws SQLException {
+        first = (first + 1) % Call.ALL.length;
+        for (int i = 0; i < Call.ALL.length; i++) {
+            Call call = Call.ALL[(first + i) % Call.ALL.length];
+            long start = System.nanoTime();
+            call.run(this);
+            TurnsProfiler.record(call.figure, System.nanoTime() - start);
         }
     }
 
-    static void check(boolean acquired) {
-        if (!acquired) {
-            throw new IllegalStateException("a free lock was not acquired: something else holds the benchmark key");
+    private static void selectOne(PreparedStatement statement) throws SQLException {
+        try (ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            rs.getInt(1);
+        }
+    }
+
+    static void check(boolean acquiredOrReleased) {
+        if (!acquiredOrReleased) {
+            throw new IllegalStateException("a free lock was not acquired or not released: something else holds"
+                    + " the benchmark key");
         }
     }
 }

@@ -12,6 +12,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -28,7 +29,14 @@ class BenchmarkSmokeTest {
 
     @Test
     void uncontendedBenchmarksRunAndReport() throws RunnerException {
-        assertRunsAndReports(UncontendedBenchmark.class, "1. Uncontended");
+        Collection<RunResult> results = assertRunsAndReports(UncontendedBenchmark.class, "dlock acquire() + release()");
+        for (RunResult result : results) {
+            for (String call : List.of("selectOneTwice", "rawTryLockUnlock", "dlockTryAcquireRelease", "rawLockUnlock",
+                    "dlockAcquireRelease")) {
+                Result<?> figures = result.getSecondaryResults().get(call);
+                assertTrue(figures != null && figures.getStatistics().getN() > 0, () -> "no samples of " + call);
+            }
+        }
     }
 
     @Test
@@ -69,6 +77,7 @@ class BenchmarkSmokeTest {
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(200))
                 .verbosity(VerboseMode.SILENT)
+                .addProfiler(TurnsProfiler.class)
                 .shouldFailOnError(true);
         for (int i = 0; i < params.length; i += 2) {
             options.param(params[i], params[i + 1]);
