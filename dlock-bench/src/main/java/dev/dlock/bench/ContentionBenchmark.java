@@ -38,8 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 2, time = 1)
+// longer than the other parts' defaults: with both cores busy the JIT gets little CPU, and the worker loops
+// reached their compiled form only after 6-7 s (-XX:+PrintCompilation); one unforked run stays indicative
+@Warmup(iterations = 4, time = 2)
+@Measurement(iterations = 3, time = 2)
 @Fork(1)
 public class ContentionBenchmark {
     static final long ROUND_MILLIS = 100;

@@ -37,10 +37,10 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *
  * <ul>
  *   <li>default: short iterations, all in this JVM with one embedded server per database (a JMH fork starts
- *       its own, which costs seconds for PostgreSQL and tens of seconds for MariaDB): about five minutes on
+ *       its own, which costs seconds for PostgreSQL and tens of seconds for MariaDB): a few minutes on
  *       2 cores, figures that are indicative;</li>
- *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (about half an hour
- *       per database);</li>
+ *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (37 minutes for both
+ *       databases on 2 cores);</li>
  *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions;</li>
  *   <li>{@code --only}: only the named parts: uncontended, timeout, handoff, contention, peers;</li>
  *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
