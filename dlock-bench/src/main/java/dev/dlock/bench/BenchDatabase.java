@@ -10,7 +10,6 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.ServiceLoader;
@@ -114,17 +113,8 @@ final class BenchDatabase {
     }
 
     private static BenchDatabase ofUrl(String url) {
-        TestDatabase database = new TestDatabase() {
-            @Override
-            public Connection connect() throws SQLException {
-                return DriverManager.getConnection(url);
-            }
-
-            @Override
-            public String description() {
-                return "server at " + url.replaceAll("password=[^&]*", "password=***");
-            }
-        };
+        TestDatabase database = TestDatabase.atUrl(url,
+                "server at " + url.replaceAll("password=[^&]*", "password=***"));
         return new BenchDatabase(database, url, RawStatements.forUrl(url));
     }
 

@@ -1,9 +1,6 @@
 package dev.dlock.mysql;
 
 import dev.dlock.tck.TestDatabase;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import org.testcontainers.containers.MySQLContainer;
 
 /**
@@ -21,7 +18,7 @@ final class MySqlDatabase {
     static synchronized TestDatabase external() {
         if (external == null) {
             String url = System.getenv(URL_VARIABLE);
-            external = database(url, "MySQL at " + URL_VARIABLE);
+            external = TestDatabase.atUrl(url, "MySQL at " + URL_VARIABLE);
         }
         return external;
     }
@@ -33,22 +30,8 @@ final class MySqlDatabase {
             server.start();
             String url = server.getJdbcUrl() + (server.getJdbcUrl().contains("?") ? "&" : "?") + "user="
                     + server.getUsername() + "&password=" + server.getPassword();
-            container = database(url, "Testcontainers MySQL 8.4");
+            container = TestDatabase.atUrl(url, "Testcontainers MySQL 8.4");
         }
         return container;
-    }
-
-    private static TestDatabase database(String url, String description) {
-        return new TestDatabase() {
-            @Override
-            public Connection connect() throws SQLException {
-                return DriverManager.getConnection(url);
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-        };
     }
 }

@@ -111,34 +111,16 @@ public final class MariaDbDatabase {
         if (!url.contains("sslMode=")) {
             url += (url.contains("?") ? "&" : "?") + "sslMode=disable";
         }
-        return database(url, description + " through the MariaDB driver");
+        return TestDatabase.atUrl(url, description + " through the MariaDB driver");
     }
 
     /** @return this server through {@code com.mysql:mysql-connector-j}, which needs no extra option */
     public TestDatabase throughConnectorJ() {
         String url = MYSQL_SCHEME + hostPortDatabaseAndOptions.replaceAll("([?&])sslMode=[^&]*&?", "$1")
                 .replaceAll("[?&]$", "");
-        return database(url, description + " through MySQL Connector/J");
+        return TestDatabase.atUrl(url, description + " through MySQL Connector/J");
     }
 
-    private static TestDatabase database(String url, String description) {
-        return new TestDatabase() {
-            @Override
-            public Connection connect() throws SQLException {
-                return DriverManager.getConnection(url);
-            }
-
-            @Override
-            public String description() {
-                return description;
-            }
-
-            @Override
-            public String toString() {
-                return description;
-            }
-        };
-    }
 
     /** @return what this server is, for test output */
     public String description() {

@@ -7,9 +7,6 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 
 /**
@@ -81,17 +78,7 @@ public final class RestartableMariaDb implements RestartableServer {
     public TestDatabase database() {
         String url = (connectorJ ? "jdbc:mysql:" : "jdbc:mariadb:") + "//127.0.0.1:" + port + "/mysql?user=root"
                 + "&socketTimeout=" + SOCKET_TIMEOUT.toMillis();
-        return new TestDatabase() {
-            @Override
-            public Connection connect() throws SQLException {
-                return DriverManager.getConnection(url);
-            }
-
-            @Override
-            public String description() {
-                return "restartable embedded MariaDB on port " + port;
-            }
-        };
+        return TestDatabase.atUrl(url, "restartable embedded MariaDB on port " + port);
     }
 
     @Override

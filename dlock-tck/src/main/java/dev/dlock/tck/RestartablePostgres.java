@@ -6,9 +6,6 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
 import java.time.Duration;
 
 /**
@@ -72,17 +69,7 @@ public final class RestartablePostgres implements RestartableServer {
     public TestDatabase database() {
         String url = "jdbc:postgresql://localhost:" + port + "/postgres?user=postgres&socketTimeout="
                 + SOCKET_TIMEOUT.toSeconds();
-        return new TestDatabase() {
-            @Override
-            public Connection connect() throws SQLException {
-                return DriverManager.getConnection(url);
-            }
-
-            @Override
-            public String description() {
-                return "restartable embedded PostgreSQL on port " + port;
-            }
-        };
+        return TestDatabase.atUrl(url, "restartable embedded PostgreSQL on port " + port);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.dlock.tck;
 
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 
 /** A database the tests run against: an embedded server started by the tests, or one named by a URL. */
@@ -14,4 +15,28 @@ public interface TestDatabase {
 
     /** @return what this database is, for test output */
     String description();
+
+    /**
+     * @param url         a JDBC URL that needs nothing else to connect (user and password in it)
+     * @param description what the database is, for test output
+     * @return the database whose connections {@link DriverManager} opens with {@code url}
+     */
+    static TestDatabase atUrl(String url, String description) {
+        return new TestDatabase() {
+            @Override
+            public Connection connect() throws SQLException {
+                return DriverManager.getConnection(url);
+            }
+
+            @Override
+            public String description() {
+                return description;
+            }
+
+            @Override
+            public String toString() {
+                return description;
+            }
+        };
+    }
 }
