@@ -80,8 +80,7 @@ final class Report {
             double r = p50 / floor.get().p50();
             ratio = String.format(Locale.ROOT, "%.2f × %s", r, floorName);
             if (targeted) {
-                target = r <= UNCONTENDED_MAX_RATIO ? "met"
-                        : String.format(Locale.ROOT, "missed by %.2f", r - UNCONTENDED_MAX_RATIO);
+                target = target(r - UNCONTENDED_MAX_RATIO, "%.2f");
             }
         }
         table.row(label(db), calls, micros(p50), micros(stats.get().p99()), ratio, target);
@@ -97,8 +96,7 @@ final class Report {
                 Figures s = Figures.of(result);
                 double p99 = s.p99() - d;
                 boolean dlock = method.startsWith("dlock");
-                String target = !dlock ? "" : p99 <= OVERSHOOT_MAX_P99_MS ? "met"
-                        : String.format(Locale.ROOT, "missed by %.2f ms", p99 - OVERSHOOT_MAX_P99_MS);
+                String target = dlock ? target(p99 - OVERSHOOT_MAX_P99_MS, "%.2f ms") : "";
                 table.row(label(db), d + " ms", dlock ? "dlock tryAcquire(d)" : "raw bounded wait",
                         Long.toString(s.samples()), millis(s.p50() - d), millis(p99), millis(s.max() - d),
                         target);
@@ -140,8 +138,7 @@ final class Report {
             double over = p50 - raw.get().p50();
             extra = String.format(Locale.ROOT, "%+.0f", over);
             if (targeted) {
-                target = over <= HANDOFF_MAX_EXTRA_US ? "met"
-                        : String.format(Locale.ROOT, "missed by %.0f µs", over - HANDOFF_MAX_EXTRA_US);
+                target = target(over - HANDOFF_MAX_EXTRA_US, "%.0f µs");
             }
         }
         table.row(label(db), calls, micros(p50), micros(stats.get().p99()), extra, target);
@@ -163,8 +160,7 @@ final class Report {
                     double rawRate = perFork(result, fork -> rate(fork, "raw"));
                     double dlockRate = perFork(result, fork -> rate(fork, "dlock"));
                     double ratio = perFork(result, fork -> rate(fork, "dlock") / rate(fork, "raw"));
-                    String target = ratio >= CONTENTION_MIN_RATIO ? "met"
-                            : String.format(Locale.ROOT, "missed by %.2f", CONTENTION_MIN_RATIO - ratio);
+                    String target = target(CONTENTION_MIN_RATIO - ratio, "%.2f");
                     table.row(label(db), keys.equals("one") ? "one key" : "key each", threads,
                             rate(rawRate), rate(dlockRate), fixed2(ratio),
                             fixed2(perFork(result, fork -> fairness(fork, "raw"))),
@@ -178,6 +174,15 @@ final class Report {
                 + " Fairness: acquisitions of the least served worker / the most served one (1.00 = even)."
                 + " Target: dlock at least " + CONTENTION_MIN_RATIO + " of raw.");
         return table;
+    }
+
+    /**
+     * @param shortfall how far a figure is on the wrong side of its target: zero or less is met
+     * @param format    how to print the shortfall, with its unit
+     * @return "met", or "missed by" the shortfall
+     */
+    private static String target(double shortfall, String format) {
+        return shortfall <= 0 ? "met" : "missed by " + String.format(Locale.ROOT, format, shortfall);
     }
 
     /** @return acquisitions per second of the crew's ({@code dlock} or {@code raw}) own rounds in one fork */
