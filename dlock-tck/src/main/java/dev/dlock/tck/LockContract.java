@@ -2,7 +2,6 @@ package dev.dlock.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -44,7 +43,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReadWriteLock;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -174,23 +172,7 @@ public abstract class LockContract {
      * @throws Exception if the question fails
      */
     protected static void awaitServer(String what, ServerCondition condition) throws Exception {
-        long deadline = System.nanoTime() + SANITY.toNanos();
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                fail("the database never showed: " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-    }
-
-    /** A question to the database. */
-    @FunctionalInterface
-    protected interface ServerCondition {
-        /**
-         * @return whether it holds now
-         * @throws Exception if the question fails
-         */
-        boolean holds() throws Exception;
+        condition.await(what, SANITY);
     }
 
     private void awaitWaiter(DistributedLock lock) throws Exception {

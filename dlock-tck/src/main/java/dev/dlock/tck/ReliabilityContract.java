@@ -1,7 +1,5 @@
 package dev.dlock.tck;
 
-import static org.assertj.core.api.Assertions.fail;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -11,9 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -96,23 +92,7 @@ public abstract class ReliabilityContract {
      * @throws Exception if the question fails
      */
     protected static void awaitServer(String what, ServerCondition condition) throws Exception {
-        long deadline = System.nanoTime() + SANITY.toNanos();
-        while (!condition.holds()) {
-            if (System.nanoTime() > deadline) {
-                fail("the database never showed: " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
-        }
-    }
-
-    /** A question to the database. */
-    @FunctionalInterface
-    protected interface ServerCondition {
-        /**
-         * @return whether it holds now
-         * @throws Exception if the question fails
-         */
-        boolean holds() throws Exception;
+        condition.await(what, SANITY);
     }
 
     /**
