@@ -1,6 +1,5 @@
 package dev.dlock;
 
-import dev.dlock.internal.PooledLocks;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -15,27 +14,51 @@ import java.util.concurrent.Callable;
  * {@link java.sql.Connection#abort(java.util.concurrent.Executor)} instead of going back to the pool, so the
  * server ends the session and its locks.
  *
- * <p>Only {@link LockScope#SESSION} locks: a transaction lock belongs inside the caller's own transaction, on
- * the caller's connection ({@link Locks#forConnection}). Thread-safe; each lock object is for one thread at
- * a time, like any {@link DistributedLock}.
+ * <p>Keys are a {@code String}, or a {@link LockKey} for numbers, bytes and options, as everywhere in dlock.
+ * Only {@link LockScope#SESSION} locks: a transaction lock belongs inside the caller's own transaction, on the
+ * caller's connection ({@link Locks#forConnection}). Thread-safe; each lock object is for one thread at a time,
+ * like any {@link DistributedLock}.
  */
 public interface DataSourceLocks {
 
     /**
      * @param key the lock name
      * @return an exclusive lock, not yet acquired, that borrows its connection on acquire
-     * @throws IllegalArgumentException if the dialect cannot take the key
+     * @throws IllegalArgumentException if the key is empty or the dialect cannot take it
      */
-    DistributedLock lock(String key);
+    default DistributedLock lock(String key) {
+        return lock(LockKey.of(key), LockOptions.DEFAULT);
+    }
 
     /**
      * @param key     the lock name
      * @param options mode (scope must be {@link LockScope#SESSION})
      * @return a lock, not yet acquired, that borrows its connection on acquire
+     * @throws IllegalArgumentException        for {@link LockScope#TRANSACTION}, or a key that is empty or the
+     *                                         dialect cannot take
+     * @throws UnsupportedLockOptionException if the dialect lacks the mode
+     */
+    default DistributedLock lock(String key, LockOptions options) {
+        return lock(LockKey.of(key), options);
+    }
+
+    /**
+     * @param key the key
+     * @return an exclusive lock, not yet acquired, that borrows its connection on acquire
+     * @throws IllegalArgumentException if the dialect cannot take the key
+     */
+    default DistributedLock lock(LockKey key) {
+        return lock(key, LockOptions.DEFAULT);
+    }
+
+    /**
+     * @param key     the key
+     * @param options mode (scope must be {@link LockScope#SESSION})
+     * @return a lock, not yet acquired, that borrows its connection on acquire
      * @throws IllegalArgumentException        for {@link LockScope#TRANSACTION}, or a key the dialect cannot take
      * @throws UnsupportedLockOptionException if the dialect lacks the mode
      */
-    DistributedLock lock(String key, LockOptions options);
+    DistributedLock lock(LockKey key, LockOptions options);
 
     /**
      * Runs {@code action} while holding the lock, and releases it afterwards. An exception from
@@ -49,7 +72,22 @@ public interface DataSourceLocks {
      * @throws LockTimeoutException if the lock was not had within {@code timeout}; the action did not run
      * @throws Exception            whatever {@code action} threw
      */
-    <T> T withLock(String key, Duration timeout, Callable<T> action) throws Exception;
+    default <T> T withLock(String key, Duration timeout, Callable<T> action) throws Exception {
+        return withLock(LockKey.of(key), timeout, action);
+    }
+
+    /**
+     * {@link #withLock(String, Duration, Callable)} for any key.
+     *
+     * @param key     the key
+     * @param timeout how long to wait for the lock
+     * @param action  what to run while holding it
+     * @param <T>     what the action returns
+     * @return what the action returned
+     * @throws LockTimeoutException if the lock was not had within {@code timeout}; the action did not run
+     * @throws Exception            whatever {@code action} threw
+     */
+    <T> T withLock(LockKey key, Duration timeout, Callable<T> action) throws Exception;
 
     /**
      * The scheduled-job case: runs {@code action} only if nobody holds the lock now (one attempt, no wait),
@@ -59,7 +97,18 @@ public interface DataSourceLocks {
      * @param action what to run
      * @return whether the action ran
      */
-    boolean runIfFree(String key, Runnable action);
+    default boolean runIfFree(String key, Runnable action) {
+        return runIfFree(LockKey.of(key), action);
+    }
+
+    /**
+     * {@link #runIfFree(String, Runnable)} for any key.
+     *
+     * @param key    the key
+     * @param action what to run
+     * @return whether the action ran
+     */
+    boolean runIfFree(LockKey key, Runnable action);
 
     /** @return the dialect of the data source's database */
     String dialect();

@@ -35,15 +35,16 @@ public interface DistributedLock extends AutoCloseable {
 
     /**
      * Waits until the lock is held, however long that takes (a {@code lock_timeout} or similar setting of the
-     * session does not cut the wait short).
+     * session does not cut the wait short). Never returns without the lock.
      *
+     * @return this lock, held, for use in try-with-resources
      * @throws IllegalStateException      if this object already holds its lock, the connection is closed, or a
      *                                    transaction-scoped lock is asked for in auto-commit mode
      * @throws LockAlreadyHeldException   if another lock object holds this key on the same connection
      * @throws LockInterruptedException   if the thread was interrupted before or while waiting
      * @throws DistributedLockException   if the database failed; the {@link java.sql.SQLException} is the cause
      */
-    void acquire();
+    DistributedLock acquire();
 
     /**
      * Waits up to {@code timeout} for the lock.

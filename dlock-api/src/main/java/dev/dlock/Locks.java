@@ -20,6 +20,9 @@ import javax.sql.DataSource;
  * }
  * }</pre>
  *
+ * <p>A key is a {@code String}, or a {@link LockKey} for numbers, bytes and options. Every lock has an
+ * {@linkplain DistributedLock#async() async view} and a {@linkplain DistributedLock#asLock() Lock view}.
+ *
  * <p>Every factory method throws:
  * <ul>
  *   <li>{@link NullPointerException} for a null connection, key or options;</li>
@@ -54,75 +57,21 @@ public final class Locks {
 
     /**
      * @param connection the connection whose session will hold the lock
-     * @param key        the lock number
+     * @param key        the key: {@link LockKey#of(String)}, {@link LockKey#of(long)} or {@link LockKey#of(byte[])}
      * @return an exclusive, session-scoped lock, not yet acquired
      */
-    public static DistributedLock forConnection(Connection connection, long key) {
-        return forConnection(connection, LockKey.of(key), LockOptions.DEFAULT);
+    public static DistributedLock forConnection(Connection connection, LockKey key) {
+        return forConnection(connection, key, LockOptions.DEFAULT);
     }
 
     /**
      * @param connection the connection whose session will hold the lock
-     * @param key        the lock number
-     * @param options    mode and scope
-     * @return a lock, not yet acquired
-     */
-    public static DistributedLock forConnection(Connection connection, long key, LockOptions options) {
-        return forConnection(connection, LockKey.of(key), options);
-    }
-
-    /**
-     * @param connection the connection whose session will hold the lock
-     * @param key        the key bytes (copied)
-     * @return an exclusive, session-scoped lock, not yet acquired
-     */
-    public static DistributedLock forConnection(Connection connection, byte[] key) {
-        return forConnection(connection, LockKey.of(key), LockOptions.DEFAULT);
-    }
-
-    /**
-     * @param connection the connection whose session will hold the lock
-     * @param key        the key bytes (copied)
-     * @param options    mode and scope
-     * @return a lock, not yet acquired
-     */
-    public static DistributedLock forConnection(Connection connection, byte[] key, LockOptions options) {
-        return forConnection(connection, LockKey.of(key), options);
-    }
-
-    /**
-     * @param connection the connection whose session will hold the lock
-     * @param key        the key
+     * @param key        the key: {@link LockKey#of(String)}, {@link LockKey#of(long)} or {@link LockKey#of(byte[])}
      * @param options    mode and scope
      * @return a lock, not yet acquired
      */
     public static DistributedLock forConnection(Connection connection, LockKey key, LockOptions options) {
-        return LockFactory.create(connection, key, options);
-    }
-
-    /**
-     * The async form of {@link #forConnection(Connection, String)}, run on a shared pool of daemon threads.
-     *
-     * @param connection the connection whose session will hold the lock
-     * @param key        the lock name
-     * @return the lock's {@link AsyncDistributedLock} view
-     */
-    public static AsyncDistributedLock forConnectionAsync(Connection connection, String key) {
-        return forConnection(connection, key).async();
-    }
-
-    /**
-     * The async form of {@link #forConnection(Connection, String, LockOptions)}.
-     *
-     * @param connection the connection whose session will hold the lock
-     * @param key        the lock name
-     * @param options    mode and scope
-     * @param executor   where requests run; each waiting request holds one of its threads
-     * @return the lock's {@link AsyncDistributedLock} view
-     */
-    public static AsyncDistributedLock forConnectionAsync(Connection connection, String key, LockOptions options,
-                                                          java.util.concurrent.Executor executor) {
-        return forConnection(connection, key, options).async(executor);
+        return LockFactory.forConnection(connection, key, options);
     }
 
     /**
@@ -141,6 +90,18 @@ public final class Locks {
      * @throws UnsupportedLockOptionException if the dialect has no shared mode
      */
     public static ReadWriteLock readWriteLock(Connection connection, String key) {
+        return readWriteLock(connection, LockKey.of(key));
+    }
+
+    /**
+     * {@link #readWriteLock(Connection, String)} for any key.
+     *
+     * @param connection the connection whose session will hold the locks
+     * @param key        the key
+     * @return the pair
+     * @throws UnsupportedLockOptionException if the dialect has no shared mode
+     */
+    public static ReadWriteLock readWriteLock(Connection connection, LockKey key) {
         Lock read = forConnection(connection, key, LockOptions.builder().mode(LockMode.SHARED).build()).asLock();
         Lock write = forConnection(connection, key).asLock();
         return new ReadWriteLock() {

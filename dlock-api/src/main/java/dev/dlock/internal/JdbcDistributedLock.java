@@ -1,6 +1,5 @@
 package dev.dlock.internal;
 
-import dev.dlock.AsyncDistributedLock;
 import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockAlreadyHeldException;
@@ -10,97 +9,59 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
-import dev.dlock.LockTimeoutException;
 import dev.dlock.LockWatch;
 import dev.dlock.spi.DialectLock;
-import dev.dlock.spi.LockWait;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.Locale;
-import java.util.Objects;
-import java.util.concurrent.Executor;
-import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
 /**
- * The one implementation of {@link DistributedLock}: every check, the per-connection rule, interrupts and
- * messages, around a dialect's {@link DialectLock}. Calls on one object are serialised by a lock of its
- * own, so the loss watch never asks the server in the middle of a release.
+ * A lock on one caller's connection: every check, the per-connection rule, the loop of bounded database
+ * requests and what each answer means, interrupts and messages, around a dialect's {@link DialectLock}. Calls
+ * on one object take turns ({@link #oneCallAtATime}), so the loss watch never asks the server in the middle of
+ * a release.
  */
-final class JdbcDistributedLock implements DistributedLock {
+final class JdbcDistributedLock extends AbstractDistributedLock {
     private final Connection connection;
     private final ConnectionState state;
     private final String dialect;
     private final LockKey key;
     private final LockOptions options;
-    private final DialectLock statements;
-    private final ReentrantLock io = new ReentrantLock();
+    private final DialectLock dialectLock;
+    private final ReentrantLock oneCallAtATime = new ReentrantLock();
     private volatile boolean held;
 
     JdbcDistributedLock(Connection connection, ConnectionState state, String dialect, LockKey key,
-                        LockOptions options, DialectLock statements) {
+                        LockOptions options, DialectLock dialectLock) {
         this.connection = connection;
         this.state = state;
         this.dialect = dialect;
         this.key = key;
         this.options = options;
-        this.statements = statements;
+        this.dialectLock = dialectLock;
     }
 
     @Override
-    public void acquire() {
-        attempt(LockWait.forever());
-    }
-
-    @Override
-    public DistributedLock acquire(Duration timeout) {
-        return acquireWithin(LockWait.upTo(timeout));
-    }
-
-    /** {@link #attempt}, with a timeout turned into {@link LockTimeoutException}. */
-    DistributedLock acquireWithin(LockWait wait) {
-        if (!attempt(wait)) {
-            Duration waited = Duration.ofNanos(wait.elapsedNanos());
-            throw new LockTimeoutException(describe() + " was not acquired within " + millis(wait.timeout())
-                    + " (waited " + millis(waited) + ")", wait.timeout(), waited);
-        }
-        return this;
-    }
-
-    @Override
-    public boolean tryAcquire() {
-        return attempt(LockWait.immediate());
-    }
-
-    @Override
-    public boolean tryAcquire(Duration timeout) {
-        return attempt(LockWait.upTo(timeout));
-    }
-
-    /**
-     * One lock request, from the checks to the answer. Package-private: the async form runs it on its
-     * executor with a wait it can cancel.
-     */
-    boolean attempt(LockWait wait) {
-        io.lock();
+    boolean attempt(PendingRequest request) {
+        oneCallAtATime.lock();
         try {
             if (!state.claim()) {
                 throw new IllegalStateException(describe() + ": another thread's lock request is under way on this"
                         + " connection; a connection runs one statement at a time, so each waiter needs its own");
             }
             try {
-                return attemptClaimed(wait);
+                return attemptClaimed(request);
             } finally {
                 state.unclaim();
             }
         } finally {
-            io.unlock();
+            oneCallAtATime.unlock();
         }
     }
 
-    private boolean attemptClaimed(LockWait wait) {
+    private boolean attemptClaimed(PendingRequest request) {
         if (held) {
             throw new IllegalStateException(describe() + " is already held by this lock object");
         }
@@ -109,34 +70,23 @@ final class JdbcDistributedLock implements DistributedLock {
             throw new IllegalStateException(describe() + " is transaction-scoped, but the connection is in"
                     + " auto-commit mode: it would be released the moment it was taken");
         }
-        if (!wait.isImmediate() && wait.abandoned()) {
-            throw interrupted(wait, null);
+        if (request.waits() && request.abandoned()) {
+            throw interrupted(request, null);
         }
-        Object identity = statements.identity();
+        Object identity = dialectLock.identity();
         // locks that end only with their transaction cannot cascade through a release, so they are not counted
-        boolean counted = statements.releasable();
+        boolean counted = dialectLock.releasable();
         if (counted && !state.reserve(identity)) {
             throw new LockAlreadyHeldException(describe() + " is already held on this connection by another lock"
                     + " object; the database would grant it twice and one release would not free it");
         }
         boolean acquired = false;
         try {
-            acquired = statements.lock(connection, wait);
-            if (!wait.isImmediate() && wait.abandoned()) {
-                // the interrupt landed as the lock was granted: give it back, as java.util.concurrent does
-                LockInterruptedException interrupted = interrupted(wait, null);
-                if (acquired) {
-                    acquired = false;
-                    giveBack(interrupted);
-                }
-                throw interrupted;
-            }
-        } catch (SQLException e) {
-            if (!wait.isImmediate() && wait.abandoned()) {
-                throw interrupted(wait, e);
-            }
-            throw new DistributedLockException(describe() + " could not be acquired after "
-                    + millis(Duration.ofNanos(wait.elapsedNanos())) + ": " + e.getMessage(), e);
+            // one bounded database request after another while time is left: a request without a deadline
+            // never leaves this loop without the lock
+            do {
+                acquired = requestOnce(request);
+            } while (!acquired && request.hasTimeLeft());
         } finally {
             if (!acquired && counted) {
                 state.free(identity);
@@ -146,11 +96,73 @@ final class JdbcDistributedLock implements DistributedLock {
         return acquired;
     }
 
-    private void giveBack(LockInterruptedException interrupted) {
+    /**
+     * One bounded request to the database, and what its answer means. After a failure, or a cancel of dlock's,
+     * the lock may have been granted as the wait ended: the server is asked, so that a grant is either kept or
+     * given back, never left behind unseen.
+     *
+     * @return whether the lock was granted
+     */
+    private boolean requestOnce(PendingRequest request) {
+        request.beginRequest();
+        boolean granted = false;
+        SQLException failure = null;
+        try {
+            granted = dialectLock.request(connection, request);
+        } catch (SQLException e) {
+            failure = e;
+        }
+        SQLException uncheckable = null;
+        if (!granted && request.waits() && (failure != null || request.cancelledByDlock()) && !isClosed(connection)) {
+            try {
+                granted = dialectLock.isHeld(connection);
+            } catch (SQLException e) {
+                uncheckable = e;
+            }
+        }
+        if (request.waits() && request.abandoned()) {
+            LockInterruptedException interrupted = interrupted(request, failure);
+            if (uncheckable != null) {
+                interrupted.addSuppressed(uncheckable);
+            }
+            if (granted) {
+                unlockAbandonedGrant(interrupted);
+            }
+            throw interrupted;
+        }
+        if (uncheckable != null) {
+            if (failure == null) {
+                throw failed(request, uncheckable, "; whether the lock was granted as dlock's cancel landed cannot be"
+                        + " told");
+            }
+            failure.addSuppressed(uncheckable);
+            throw failed(request, failure, "; whether the lock was granted as the wait failed cannot be told");
+        }
+        if (granted) {
+            return true;
+        }
+        if (failure != null && !request.cancelledByDlock()) {
+            throw failed(request, failure, "");
+        }
+        if (!request.cancelledByDlock() && request.answeredEarly()) {
+            throw new DistributedLockException(describe() + ": the database answered \"not granted\" after "
+                    + millis(request.requestElapsed()) + " of a wait it was given " + millis(request.requestBound())
+                    + " for; dlock does not ask again in a loop");
+        }
+        return false; // the database's timeout, or dlock's cut at the deadline
+    }
+
+    private DistributedLockException failed(PendingRequest request, SQLException cause, String more) {
+        return new DistributedLockException(describe() + " could not be acquired after "
+                + millis(Duration.ofNanos(request.elapsedNanos())) + ": " + cause.getMessage() + more, cause);
+    }
+
+    /** The interrupt (or the caller's cancel) landed as the lock was granted: give it back, as j.u.c does. */
+    private void unlockAbandonedGrant(LockInterruptedException interrupted) {
         // a driver on interruptible NIO channels would close the connection under a set interrupt flag
         boolean flag = Thread.interrupted();
         try {
-            if (!statements.unlock(connection)) {
+            if (!dialectLock.unlock(connection)) {
                 interrupted.addSuppressed(new LockLostException(describe() + " was gone when given back"));
             }
         } catch (SQLException | RuntimeException e) {
@@ -164,11 +176,11 @@ final class JdbcDistributedLock implements DistributedLock {
 
     @Override
     public void release() {
-        io.lock();
+        oneCallAtATime.lock();
         try {
             releaseLocked();
         } finally {
-            io.unlock();
+            oneCallAtATime.unlock();
         }
     }
 
@@ -176,13 +188,13 @@ final class JdbcDistributedLock implements DistributedLock {
         if (!held) {
             throw new LockNotHeldException(describe() + " is not held by this lock object");
         }
-        if (!statements.releasable()) {
+        if (!dialectLock.releasable()) {
             throw new IllegalStateException(describe() + " is transaction-scoped: " + dialect
                     + " releases it only at commit or rollback");
         }
         boolean released;
         try {
-            released = statements.unlock(connection);
+            released = dialectLock.unlock(connection);
         } catch (SQLException e) {
             if (isClosed(connection)) {
                 markReleased();
@@ -200,29 +212,29 @@ final class JdbcDistributedLock implements DistributedLock {
 
     @Override
     public void close() {
-        io.lock();
+        oneCallAtATime.lock();
         try {
             if (!held) {
                 return;
             }
-            if (!statements.releasable() || isClosed(connection)) {
+            if (!dialectLock.releasable() || isClosed(connection)) {
                 // the server ends it with the transaction, or already ended it with the session
                 markReleased();
                 return;
             }
             releaseLocked();
         } finally {
-            io.unlock();
+            oneCallAtATime.unlock();
         }
     }
 
     @Override
     public boolean isHeldOnServer() {
-        io.lock();
+        oneCallAtATime.lock();
         try {
             return askServer();
         } finally {
-            io.unlock();
+            oneCallAtATime.unlock();
         }
     }
 
@@ -232,13 +244,13 @@ final class JdbcDistributedLock implements DistributedLock {
      * @return the answer, or {@code null} when the lock is busy or no longer held by this object
      */
     Boolean checkIfIdle() {
-        if (!io.tryLock()) {
+        if (!oneCallAtATime.tryLock()) {
             return null;
         }
         try {
             return held ? askServer() : null;
         } finally {
-            io.unlock();
+            oneCallAtATime.unlock();
         }
     }
 
@@ -247,7 +259,7 @@ final class JdbcDistributedLock implements DistributedLock {
             return false;
         }
         try {
-            return statements.isHeld(connection);
+            return dialectLock.isHeld(connection);
         } catch (SQLException e) {
             if (isClosed(connection)) {
                 return false;
@@ -258,29 +270,14 @@ final class JdbcDistributedLock implements DistributedLock {
     }
 
     @Override
-    public AsyncDistributedLock async() {
-        return new AsyncJdbcLock(this, AsyncJdbcLock.DEFAULT_EXECUTOR);
-    }
-
-    @Override
-    public AsyncDistributedLock async(Executor executor) {
-        return new AsyncJdbcLock(this, Objects.requireNonNull(executor, "executor"));
-    }
-
-    @Override
-    public Lock asLock() {
-        return new JucLock(this);
-    }
-
-    @Override
     public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
         return LossWatch.start(this, cadence, onLost);
     }
 
     private void markReleased() {
         held = false;
-        if (statements.releasable()) {
-            state.free(statements.identity());
+        if (dialectLock.releasable()) {
+            state.free(dialectLock.identity());
         }
     }
 
@@ -296,7 +293,7 @@ final class JdbcDistributedLock implements DistributedLock {
 
     @Override
     public Object databaseKey() {
-        return statements.databaseKey();
+        return dialectLock.databaseKey();
     }
 
     @Override
@@ -310,21 +307,17 @@ final class JdbcDistributedLock implements DistributedLock {
     }
 
     @Override
-    public String toString() {
-        return describe() + (held ? " [held]" : " [not held]");
-    }
-
     String describe() {
-        return dialect + " lock " + key + " (database key " + statements.databaseKey() + ", " + options + ")";
+        return dialect + " lock " + key + " (database key " + dialectLock.databaseKey() + ", " + options + ")";
     }
 
-    private LockInterruptedException interrupted(LockWait wait, SQLException cause) {
-        if (!wait.cancelRequestedByCaller()) {
+    private LockInterruptedException interrupted(PendingRequest request, SQLException cause) {
+        if (!request.callerCancelled()) {
             Thread.currentThread().interrupt();
         }
         String message = describe() + " was not acquired: the wait was "
-                + (wait.cancelRequestedByCaller() ? "cancelled" : "interrupted") + " after "
-                + millis(Duration.ofNanos(wait.elapsedNanos()));
+                + (request.callerCancelled() ? "cancelled" : "interrupted") + " after "
+                + millis(Duration.ofNanos(request.elapsedNanos()));
         return cause == null ? new LockInterruptedException(message) : new LockInterruptedException(message, cause);
     }
 
@@ -349,9 +342,5 @@ final class JdbcDistributedLock implements DistributedLock {
         } catch (SQLException e) {
             return true;
         }
-    }
-
-    static String millis(Duration duration) {
-        return String.format(Locale.ROOT, "%.1f ms", duration.getSeconds() * 1e3 + duration.getNano() / 1e6);
     }
 }

@@ -20,15 +20,19 @@ public final class LockFactory {
      * @param options    the options
      * @return a lock, not yet acquired
      */
-    public static DistributedLock create(Connection connection, LockKey key, LockOptions options) {
+    public static DistributedLock forConnection(Connection connection, LockKey key, LockOptions options) {
+        return create(connection, key, options);
+    }
+
+    static JdbcDistributedLock create(Connection connection, LockKey key, LockOptions options) {
         Objects.requireNonNull(connection, "connection");
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(options, "options");
         JdbcDistributedLock.checkOpen(connection);
         ConnectionState state = ConnectionState.of(connection);
         LockProvider provider = state.provider();
-        DialectLock statements = dialectLock(provider, key, options);
-        return new JdbcDistributedLock(connection, state, provider.dialect(), key, options, statements);
+        DialectLock dialectLock = dialectLock(provider, key, options);
+        return new JdbcDistributedLock(connection, state, provider.dialect(), key, options, dialectLock);
     }
 
     /** The options checked against the dialect, then the dialect's lock for the key (which checks the key). */

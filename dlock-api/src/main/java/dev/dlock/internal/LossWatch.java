@@ -14,7 +14,7 @@ import java.util.function.Consumer;
 /** Asks the server, at a cadence, whether a held lock is still held; tells once when it is not. */
 final class LossWatch implements LockWatch {
     private static final ScheduledExecutorService SCHEDULER =
-            Executors.newSingleThreadScheduledExecutor(new AsyncJdbcLock.Daemons("dlock-watch-"));
+            Executors.newSingleThreadScheduledExecutor(new Daemons("dlock-watch-"));
 
     private final JdbcDistributedLock lock;
     private final Consumer<? super DistributedLock> onLost;

@@ -1,6 +1,5 @@
 package dev.dlock.internal;
 
-import dev.dlock.AsyncDistributedLock;
 import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockInterruptedException;
@@ -8,15 +7,12 @@ import dev.dlock.LockKey;
 import dev.dlock.LockLostException;
 import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
-import dev.dlock.LockTimeoutException;
 import dev.dlock.LockWatch;
-import dev.dlock.spi.LockWait;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.Lock;
 import java.util.function.Consumer;
 import javax.sql.DataSource;
 
@@ -25,8 +21,8 @@ import javax.sql.DataSource;
  * a connection goes back to the pool only when the lock is known not to be held on it; otherwise it is
  * aborted, which ends the session and every lock of it on the server.
  */
-final class PooledLock implements DistributedLock {
-    private static final Executor ABORT_EXECUTOR = AsyncJdbcLock.DEFAULT_EXECUTOR;
+final class PooledLock extends AbstractDistributedLock {
+    private static final Executor ABORT_EXECUTOR = AsyncLock.DEFAULT_EXECUTOR;
 
     private final DataSource dataSource;
     private final LockKey key;
@@ -45,47 +41,28 @@ final class PooledLock implements DistributedLock {
     }
 
     @Override
-    public void acquire() {
-        request(LockWait.forever(), false);
-    }
-
-    @Override
-    public DistributedLock acquire(Duration timeout) {
-        request(LockWait.upTo(timeout), true);
-        return this;
-    }
-
-    @Override
-    public boolean tryAcquire() {
-        return request(LockWait.immediate(), false);
-    }
-
-    @Override
-    public boolean tryAcquire(Duration timeout) {
-        return request(LockWait.upTo(timeout), false);
-    }
-
-    private boolean request(LockWait wait, boolean throwOnTimeout) {
+    boolean attempt(PendingRequest request) {
         if (isLocked()) {
-            throw new IllegalStateException(this + " is already held by this lock object");
+            throw new IllegalStateException(describe() + " is already held by this lock object");
         }
         Connection connection;
         try {
             connection = dataSource.getConnection();
         } catch (SQLException e) {
-            throw new DistributedLockException("cannot borrow a connection for " + key + ": " + e.getMessage(), e);
+            throw new DistributedLockException("cannot borrow a connection for " + describe() + ": "
+                    + e.getMessage(), e);
         }
         boolean acquired = false;
         try {
-            JdbcDistributedLock lock = (JdbcDistributedLock) LockFactory.create(connection, key, options);
-            acquired = throwOnTimeout ? lock.acquireWithin(wait) != null : lock.attempt(wait);
+            JdbcDistributedLock lock = LockFactory.create(connection, key, options);
+            acquired = lock.attempt(request);
             if (acquired) {
                 current = lock;
                 borrowed = connection;
             }
             return acquired;
-        } catch (LockTimeoutException | LockInterruptedException e) {
-            // clean answers: nothing is held, unless giving back an interrupted grant failed
+        } catch (LockInterruptedException e) {
+            // a clean answer: nothing is held, unless giving back an interrupted grant failed
             if (e.getSuppressed().length > 0) {
                 abort(connection, e);
                 connection = null;
@@ -97,7 +74,7 @@ final class PooledLock implements DistributedLock {
             throw e;
         } finally {
             if (!acquired && connection != null) {
-                giveBack(connection);
+                returnToPool(connection);
             }
         }
     }
@@ -106,7 +83,7 @@ final class PooledLock implements DistributedLock {
     public void release() {
         JdbcDistributedLock lock = current;
         if (lock == null) {
-            throw new LockNotHeldException(this + " is not held by this lock object");
+            throw new LockNotHeldException(describe() + " is not held by this lock object");
         }
         Connection connection = borrowed;
         current = null;
@@ -114,13 +91,13 @@ final class PooledLock implements DistributedLock {
         try {
             lock.release();
         } catch (LockLostException e) {
-            giveBack(connection); // not held: safe to reuse, or already closed
+            returnToPool(connection); // not held: safe to reuse, or already closed
             throw e;
         } catch (RuntimeException e) {
             abort(connection, e); // release not confirmed: the session must end
             throw e;
         }
-        giveBack(connection);
+        returnToPool(connection);
     }
 
     @Override
@@ -130,7 +107,7 @@ final class PooledLock implements DistributedLock {
         }
     }
 
-    private static void giveBack(Connection connection) {
+    private static void returnToPool(Connection connection) {
         try {
             connection.close();
         } catch (SQLException ignored) {
@@ -144,7 +121,7 @@ final class PooledLock implements DistributedLock {
         } catch (SQLException | RuntimeException e) {
             reason.addSuppressed(e);
         }
-        giveBack(connection);
+        returnToPool(connection);
     }
 
     @Override
@@ -166,24 +143,9 @@ final class PooledLock implements DistributedLock {
         Objects.requireNonNull(onLost, "onLost");
         JdbcDistributedLock lock = current;
         if (lock == null) {
-            throw new IllegalStateException(this + " is not held: there is nothing to watch");
+            throw new IllegalStateException(describe() + " is not held: there is nothing to watch");
         }
         return lock.watch(cadence, lost -> onLost.accept(this));
-    }
-
-    @Override
-    public AsyncDistributedLock async() {
-        throw new UnsupportedOperationException("DataSource locks are blocking; use Locks.forConnection(...).async()");
-    }
-
-    @Override
-    public AsyncDistributedLock async(Executor executor) {
-        return async();
-    }
-
-    @Override
-    public Lock asLock() {
-        return new JucLock(this);
     }
 
     @Override
@@ -207,9 +169,7 @@ final class PooledLock implements DistributedLock {
     }
 
     @Override
-    public String toString() {
-        JdbcDistributedLock lock = current;
-        return lock != null ? "pooled " + lock
-                : "pooled " + dialect + " lock " + key + " (database key " + databaseKey + ", " + options + ") [not held]";
+    String describe() {
+        return "pooled " + dialect + " lock " + key + " (database key " + databaseKey + ", " + options + ")";
     }
 }

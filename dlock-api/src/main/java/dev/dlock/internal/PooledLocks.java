@@ -37,32 +37,27 @@ public final class PooledLocks implements DataSourceLocks {
     }
 
     @Override
-    public DistributedLock lock(String key) {
-        return lock(key, LockOptions.DEFAULT);
-    }
-
-    @Override
-    public DistributedLock lock(String key, LockOptions options) {
+    public DistributedLock lock(LockKey key, LockOptions options) {
+        Objects.requireNonNull(key, "key");
         Objects.requireNonNull(options, "options");
         if (options.scope() != LockScope.SESSION) {
             throw new IllegalArgumentException("a DataSource lock owns its connection, so it can only be"
                     + " session-scoped; take a transaction lock with Locks.forConnection on your own connection");
         }
-        LockKey lockKey = LockKey.of(key);
         // checked now, before any connection is borrowed
-        Object databaseKey = LockFactory.dialectLock(provider, lockKey, options).databaseKey();
-        return new PooledLock(dataSource, lockKey, databaseKey, provider.dialect(), options);
+        Object databaseKey = LockFactory.dialectLock(provider, key, options).databaseKey();
+        return new PooledLock(dataSource, key, databaseKey, provider.dialect(), options);
     }
 
     @Override
-    public <T> T withLock(String key, Duration timeout, Callable<T> action) throws Exception {
+    public <T> T withLock(LockKey key, Duration timeout, Callable<T> action) throws Exception {
         Objects.requireNonNull(action, "action");
         DistributedLock lock = lock(key).acquire(timeout);
         return runHolding(lock, action);
     }
 
     @Override
-    public boolean runIfFree(String key, Runnable action) {
+    public boolean runIfFree(LockKey key, Runnable action) {
         Objects.requireNonNull(action, "action");
         DistributedLock lock = lock(key);
         if (!lock.tryAcquire()) {

@@ -27,23 +27,24 @@ public interface DialectLock {
     }
 
     /**
-     * Asks the database for the lock, waiting as {@code wait} says: {@linkplain LockWait#isImmediate() not at
-     * all}, {@linkplain LockWait#isForever() as long as it takes}, or up to {@link LockWait#remainingNanos()}.
-     * A statement that may block must run inside {@link LockWait#cancellable(java.sql.Statement)}, so that an
-     * interrupt or a cancel can stop it on the server.
+     * Asks the database for the lock once, waiting at most {@link LockRequest#timeout} (zero: not at all). A
+     * statement that may block runs through {@link LockRequest#cancellable} or
+     * {@link LockRequest#cancellableUntilDeadline}. The API asks again while the caller's time lasts; a
+     * dialect never loops itself.
      *
-     * <p>A wait that ends unanswered (timeout, cancel) must leave the caller's transaction as it was and no
-     * lock behind. If the lock is granted but {@link LockWait#abandoned()} is true, the dialect may return
-     * {@code true}: the API gives the lock back with {@link #unlock}; a dialect whose lock cannot be given back
-     * that way (PostgreSQL's transaction locks) must undo it itself and return {@code false}.
+     * <p>Answers: {@code true} when granted; {@code false} when the database answered "not granted" (the key is
+     * busy, or its timeout passed); an {@link SQLException} for anything else, including a wait the database
+     * ended without an answer (a cancel, a kill, a {@code NULL}). After an exception, or after a cancel of
+     * dlock's, the API asks {@link #isHeld} whether the lock was granted anyway, so a dialect need not. A
+     * failed wait must leave the caller's transaction as it was: where a failed statement aborts the
+     * transaction (PostgreSQL), the dialect guards the wait with a savepoint.
      *
      * @param connection the connection
-     * @param wait       how long to wait, and the cancellation hook
-     * @return {@code true} if the lock was granted, {@code false} if not (timeout, busy, or cancelled)
-     * @throws SQLException as the driver threw it; a failure after the API's own cancel is reported as an
-     *                      interrupt by the API
+     * @param request    how long to wait, and how to run a statement that may block
+     * @return {@code true} if the lock was granted, {@code false} if the database answered "not granted"
+     * @throws SQLException as the driver threw it, or for an answer that is neither
      */
-    boolean lock(Connection connection, LockWait wait) throws SQLException;
+    boolean request(Connection connection, LockRequest request) throws SQLException;
 
     /**
      * Gives the lock back.
@@ -55,17 +56,14 @@ public interface DialectLock {
     boolean unlock(Connection connection) throws SQLException;
 
     /**
-     * Asks the database whether this connection's session (or transaction) holds the lock now. Must not
-     * take or give back anything.
+     * Asks the database whether this connection's session (or transaction) holds the lock now. Must not take
+     * anything another session could notice, and must leave nothing held that was not.
      *
      * @param connection the connection that should hold it
      * @return whether the server shows the lock held by this connection
      * @throws SQLException as the driver threw it
-     * @throws UnsupportedOperationException if the dialect cannot tell (the default)
      */
-    default boolean isHeld(Connection connection) throws SQLException {
-        throw new UnsupportedOperationException(getClass().getName() + " cannot ask the server who holds a lock");
-    }
+    boolean isHeld(Connection connection) throws SQLException;
 
     /**
      * Whether {@link #unlock} can end this lock before its transaction does. {@code false} for locks the

@@ -6,7 +6,7 @@ import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.spi.DialectLock;
 import dev.dlock.spi.LockProvider;
-import dev.dlock.spi.LockWait;
+import dev.dlock.spi.LockRequest;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
@@ -65,11 +65,18 @@ final class FakeDialects {
                 }
 
                 @Override
-                public boolean lock(Connection connection, LockWait wait) {
+                public boolean request(Connection connection, LockRequest request) {
                     synchronized (SERVER) {
                         SERVER.add(key.toString());
                     }
                     return true;
+                }
+
+                @Override
+                public boolean isHeld(Connection connection) {
+                    synchronized (SERVER) {
+                        return SERVER.contains(key.toString());
+                    }
                 }
 
                 @Override

@@ -2,7 +2,7 @@ package dev.dlock.mssql;
 
 import dev.dlock.DistributedLockException;
 import dev.dlock.spi.DialectLock;
-import dev.dlock.spi.LockWait;
+import dev.dlock.spi.LockRequest;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Types;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One SQL Server application lock: a resource name, a mode and an owner ({@code Session} or {@code Transaction}).
@@ -19,13 +20,13 @@ import java.sql.Types;
  * The arguments are positional, in the documented order ({@code @Resource, @LockMode, @LockOwner, @LockTimeout}).
  *
  * <p>Waits are SQL Server's own: {@code @LockTimeout} in milliseconds, the remaining time rounded up, so the wait
- * ends at the deadline; {@code 0} for one attempt; {@code -1} (documented as "wait forever", whatever the
- * session's {@code LOCK_TIMEOUT}) for {@code acquire()}. A wait longer than an {@code int} of milliseconds (24.8
- * days) is made of several. A timeout ({@code -1} returned) raises no error, so it leaves the caller's
+ * ends at the deadline, whatever the session's {@code LOCK_TIMEOUT}; {@code 0} for one attempt. One request
+ * waits at most an {@code int} of milliseconds (24.8 days); the API asks again while the caller's time lasts, so
+ * {@code acquire()} is a series of such requests. A timeout ({@code -1} returned) raises no error, so it leaves the caller's
  * transaction as it was, and SQL Server documents that a deadlock on an application lock does not roll back the
  * transaction either.
  *
- * <p>An interrupt cancels the wait through {@link LockWait#cancellable}: the driver sends an attention, and SQL
+ * <p>An interrupt cancels the wait through {@link LockRequest#cancellable}: the driver sends an attention, and SQL
  * Server stops the call. With {@code SET XACT_ABORT ON} that attention also rolls back the caller's open
  * transaction (SQL Server's rule, which dlock cannot override); with the default {@code OFF} the transaction stays
  * open and intact.
@@ -34,8 +35,6 @@ final class ApplicationLock implements DialectLock {
     static final String GET_APPLOCK = "{? = call sp_getapplock(?, ?, ?, ?)}";
     static final String RELEASE_APPLOCK = "{? = call sp_releaseapplock(?, ?)}";
     static final String APPLOCK_MODE = "SELECT APPLOCK_MODE('public', ?, ?)";
-    /** {@code @LockTimeout = -1}: no time-out period. */
-    static final int WAIT_FOREVER = -1;
     /**
      * The error sp_releaseapplock raises (besides returning -999) for a lock the owner does not hold: "Cannot
      * release the application lock ... because it is not currently held" (severity 16, so drivers throw it).
@@ -58,55 +57,16 @@ final class ApplicationLock implements DialectLock {
     }
 
     @Override
-    public boolean lock(Connection connection, LockWait wait) throws SQLException {
-        while (true) {
-            int timeoutMillis = timeoutMillis(wait);
-            int code = getAppLock(connection, wait, timeoutMillis);
-            switch (code) {
-                case 0: // granted at once
-                case 1: // granted after waiting
-                    return true;
-                case -1:
-                    if (wait.isForever()) {
-                        // acquire() has no "not acquired" answer: a quiet false would look like a held lock
-                        throw new DistributedLockException(this + ": sp_getapplock timed out (-1) although asked to"
-                                + " wait without a time-out (@LockTimeout = -1)");
-                    }
-                    if (timeoutMillis == Integer.MAX_VALUE && wait.remainingNanos() > 0 && !wait.abandoned()) {
-                        continue; // the wait was longer than one @LockTimeout can say
-                    }
-                    return false;
-                case -2:
-                    if (wait.cancelled()) {
-                        return false; // dlock's own cancel: the API reports the interrupt
-                    }
-                    throw new DistributedLockException(this + ": sp_getapplock returned -2: the lock request was"
-                            + " cancelled, and not by dlock");
-                case -3:
-                    throw new DistributedLockException(this + ": sp_getapplock returned -3: the lock request was"
-                            + " chosen as a deadlock victim (the transaction was not rolled back)");
-                default:
-                    throw new DistributedLockException(this + ": sp_getapplock returned " + code
-                            + (code == -999 ? " (parameter validation or other call error)" : " (undocumented)"));
-            }
-        }
-    }
-
-    private int getAppLock(Connection connection, LockWait wait, int timeoutMillis) throws SQLException {
+    public boolean request(Connection connection, LockRequest request) throws SQLException {
+        int code;
         try (CallableStatement statement = connection.prepareCall(GET_APPLOCK)) {
             statement.registerOutParameter(1, Types.INTEGER);
             statement.setString(2, resource);
             statement.setString(3, mode);
             statement.setString(4, owner);
-            statement.setInt(5, timeoutMillis);
-            if (timeoutMillis == 0) {
-                statement.execute();
-            } else {
-                try (LockWait.Registration ignored = wait.cancellable(statement)) {
-                    statement.execute();
-                }
-            }
-            int code = statement.getInt(1);
+            statement.setInt(5, (int) request.timeout(TimeUnit.MILLISECONDS, Integer.MAX_VALUE));
+            request.cancellable(statement, statement::execute);
+            code = statement.getInt(1);
             if (statement.wasNull()) {
                 throw new DistributedLockException(this + ": sp_getapplock returned no return code");
             }
@@ -116,21 +76,22 @@ final class ApplicationLock implements DialectLock {
                 throw new DistributedLockException(this + ": sp_getapplock returned -999 (parameter validation or"
                         + " other call error)" + messages(statement.getWarnings()));
             }
-            return code;
         }
-    }
-
-    /** The remaining time in whole milliseconds, rounded up so the wait never ends before the deadline. */
-    static int timeoutMillis(LockWait wait) {
-        if (wait.isImmediate()) {
-            return 0;
+        switch (code) {
+            case 0: // granted at once
+            case 1: // granted after waiting
+                return true;
+            case -1: // timed out
+                return false;
+            case -2:
+                // after dlock's own cancel the API reports the interrupt or the deadline; otherwise it is an error
+                throw new SQLException("sp_getapplock returned -2: the lock request was cancelled");
+            case -3:
+                throw new DistributedLockException(this + ": sp_getapplock returned -3: the lock request was"
+                        + " chosen as a deadlock victim (the transaction was not rolled back)");
+            default:
+                throw new DistributedLockException(this + ": sp_getapplock returned " + code + " (undocumented)");
         }
-        if (wait.isForever()) {
-            return WAIT_FOREVER;
-        }
-        long nanos = wait.remainingNanos();
-        long millis = nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1);
-        return (int) Math.min(millis, Integer.MAX_VALUE);
     }
 
     private static String messages(SQLWarning warning) {

@@ -15,7 +15,7 @@ import java.util.Locale;
  * Longer names are refused here, before any SQL, instead of failing on the server with error 1059.
  *
  * <p>Timeouts: MariaDB takes fractional seconds in {@code GET_LOCK} and waits that long to the millisecond;
- * dlock passes the remaining time rounded up to the microsecond ({@link WaitPlan#FRACTIONAL_SECONDS}).
+ * dlock passes the remaining time rounded up to the microsecond.
  */
 public final class MariaDbLockProvider extends NamedLockProvider {
     /** MariaDB's {@code NAME_LEN}: 64 characters of at most three bytes, counted in the connection's bytes. */
@@ -69,7 +69,7 @@ public final class MariaDbLockProvider extends NamedLockProvider {
     }
 
     @Override
-    WaitPlan waitPlan() {
-        return WaitPlan.FRACTIONAL_SECONDS;
+    boolean wholeSeconds() {
+        return false;
     }
 }

@@ -15,9 +15,9 @@ import dev.dlock.LockKey;
  * of failing on the server with error 3057.
  *
  * <p>Timeouts: MySQL reads the {@code GET_LOCK} timeout as whole seconds, rounding a fraction half-up. dlock
- * waits the whole seconds with {@code GET_LOCK} and the sub-second rest with a {@code GET_LOCK} bounded by the
- * server's statement timer (the {@code MAX_EXECUTION_TIME} optimizer hint, in milliseconds), so that a wait ends
- * within a few milliseconds of its deadline ({@link WaitPlan#WHOLE_SECONDS}).
+ * asks for the remaining time rounded up to whole seconds and cancels the statement at the deadline itself
+ * (the driver's {@code KILL QUERY}), so that a wait ends within a few milliseconds of its deadline, not at the
+ * next whole second.
  */
 public final class MySqlLockProvider extends NamedLockProvider {
 
@@ -59,7 +59,7 @@ public final class MySqlLockProvider extends NamedLockProvider {
     }
 
     @Override
-    WaitPlan waitPlan() {
-        return WaitPlan.WHOLE_SECONDS;
+    boolean wholeSeconds() {
+        return true;
     }
 }

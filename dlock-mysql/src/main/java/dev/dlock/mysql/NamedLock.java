@@ -1,39 +1,53 @@
 package dev.dlock.mysql;
 
 import dev.dlock.spi.DialectLock;
-import dev.dlock.spi.LockWait;
+import dev.dlock.spi.LockRequest;
+import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One MySQL or MariaDB named lock: {@code GET_LOCK(name, timeout)} and {@code RELEASE_LOCK(name)}, the name
  * always bound as a parameter.
  *
  * <p>{@code GET_LOCK} answers 1 (granted), 0 (timed out) or NULL. The server gives NULL when the wait was
- * killed (MariaDB, and older MySQL; MySQL 8 fails the statement with error 1317 instead): after dlock's own
- * cancel that is the interrupt ({@code false}, which the API turns into a {@code LockInterruptedException});
- * any other NULL means the server gave up for a reason it did not say, and is an error, never a quiet
- * "not acquired". {@code RELEASE_LOCK} answers 1 (released), 0 (another session holds it) or NULL (nobody
- * does); both of the last two mean this session had lost it.
+ * killed (MariaDB, and older MySQL; MySQL 8 fails the statement with error 1317 instead): that is an
+ * {@link SQLException} here, never a quiet "not acquired"; after dlock's own cancel the API reports the
+ * interrupt or the deadline, otherwise the server gave up for a reason it did not say. {@code RELEASE_LOCK}
+ * answers 1 (released), 0 (another session holds it) or NULL (nobody does); both of the last two mean this
+ * session had lost it.
  *
- * <p>Timeouts follow the server's {@link WaitPlan}: fractional seconds on MariaDB, whole seconds plus the
- * statement timer on MySQL. A timeout is never negative: a wait without a deadline is a loop of
- * {@linkplain WaitPlan#LONGEST_STEP_SECONDS hour-long} waits. Each wait runs behind a {@link CancelGate}, so
- * an interrupt stops it on the server and its {@code KILL QUERY} cannot hit the session's next statement.
+ * <p>Timeouts: MariaDB reads the {@code GET_LOCK} timeout as fractional seconds and waits that long to the
+ * microsecond, so it gets the remaining time rounded up to the microsecond. MySQL reads whole seconds (a
+ * fraction rounded half-up), so it gets the remaining time rounded up to whole seconds, and the statement is
+ * cancelled at the deadline itself ({@link LockRequest#cancellableUntilDeadline}): a 200 ms wait is
+ * {@code GET_LOCK(name, 1)} cut at 200 ms. A timeout is never negative (MariaDB answers a negative one with
+ * NULL): one request waits at most {@value #LONGEST_WAIT_SECONDS} seconds, and the API asks again while the
+ * caller's time lasts.
  */
 final class NamedLock implements DialectLock {
-    /** {@code ER_QUERY_TIMEOUT}: the statement timer ({@code MAX_EXECUTION_TIME}) ended the wait. */
-    static final int QUERY_TIMEOUT = 3024;
+    /**
+     * The longest single {@code GET_LOCK}: long, so that a waiter keeps its place in the server's queue;
+     * finite, so that a driver's {@code socketTimeout} longer than it never cuts a wait.
+     */
+    static final long LONGEST_WAIT_SECONDS = 3600;
 
     private final String name;
-    private final WaitPlan plan;
+    private final boolean wholeSeconds;
     private final String identity;
 
-    NamedLock(String name, WaitPlan plan, String identity) {
+    /**
+     * @param name         the lock name
+     * @param wholeSeconds whether the server reads the timeout as whole seconds (MySQL) rather than fractional
+     *                     (MariaDB)
+     * @param identity     the name as the server compares it
+     */
+    NamedLock(String name, boolean wholeSeconds, String identity) {
         this.name = name;
-        this.plan = plan;
+        this.wholeSeconds = wholeSeconds;
         this.identity = identity;
     }
 
@@ -49,83 +63,24 @@ final class NamedLock implements DialectLock {
     }
 
     @Override
-    public boolean lock(Connection connection, LockWait wait) throws SQLException {
-        while (true) {
-            WaitPlan.Step step = wait.isImmediate() ? WaitPlan.Step.TRY : plan.next(wait.remainingNanos());
-            if (getLock(connection, wait, step)) {
-                return true;
-            }
-            if (step.isTry() || wait.abandoned() || (!wait.isForever() && wait.remainingNanos() == 0)) {
-                return false;
-            }
-        }
-    }
-
-    private boolean getLock(Connection connection, LockWait wait, WaitPlan.Step step) throws SQLException {
-        // the statement timer is a hint, which takes no parameter: it is a number dlock computed, never input
-        String sql = step.statementMillis() > 0
-                ? "SELECT /*+ MAX_EXECUTION_TIME(" + step.statementMillis() + ") */ GET_LOCK(?, ?)"
-                : "SELECT GET_LOCK(?, ?)";
-        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+    public boolean request(Connection connection, LockRequest request) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT GET_LOCK(?, ?)")) {
             statement.setString(1, name);
-            statement.setBigDecimal(2, step.seconds());
             Long answer;
-            if (step.isTry()) {
-                answer = answer(statement);
+            if (wholeSeconds) {
+                statement.setLong(2, request.timeout(TimeUnit.SECONDS, LONGEST_WAIT_SECONDS));
+                answer = request.cancellableUntilDeadline(statement, () -> answer(statement));
             } else {
-                try {
-                    answer = waitFor(statement, wait);
-                } catch (SQLException e) {
-                    return failedWait(connection, wait, step, e);
-                }
+                long micros = request.timeout(TimeUnit.MICROSECONDS, TimeUnit.SECONDS.toMicros(LONGEST_WAIT_SECONDS));
+                statement.setBigDecimal(2, BigDecimal.valueOf(micros, 6));
+                answer = request.cancellable(statement, () -> answer(statement));
             }
             if (answer == null) {
-                if (wait.cancelled()) {
-                    return false;
-                }
                 throw new SQLException("GET_LOCK returned NULL: the server ended the wait without saying why"
                         + " (killed by another session?)");
             }
             return answer == 1;
         }
-    }
-
-    private static Long waitFor(PreparedStatement statement, LockWait wait) throws SQLException {
-        CancelGate gate = new CancelGate(statement);
-        try (LockWait.Registration ignored = wait.cancellable(gate.guarded())) {
-            try {
-                return answer(statement);
-            } finally {
-                gate.close();
-            }
-        }
-    }
-
-    /**
-     * A wait that failed. The statement timer's error is the timeout it was set for; a kill after dlock's cancel
-     * (MySQL 8's error 1317) is the interrupt, which the API recognises; anything else (a deadlock, a bad name, a
-     * broken connection) goes to the API as it is. A wait ended by the timer or a kill could, in a narrow race,
-     * have been granted the lock just before: then the lock is reported held, so that the API keeps it or gives it
-     * back, and never leaves it behind unknown.
-     */
-    private boolean failedWait(Connection connection, LockWait wait, WaitPlan.Step step, SQLException failure)
-            throws SQLException {
-        boolean timedOut = step.statementMillis() > 0 && failure.getErrorCode() == QUERY_TIMEOUT;
-        if (!timedOut && !wait.cancelled()) {
-            throw failure;
-        }
-        try {
-            if (isHeld(connection)) {
-                return true;
-            }
-        } catch (SQLException e) {
-            failure.addSuppressed(e);
-            throw failure;
-        }
-        if (timedOut) {
-            return false;
-        }
-        throw failure;
     }
 
     /** {@code IS_USED_LOCK} names the connection id of the session that holds the name, or NULL. */

@@ -47,7 +47,7 @@ abstract class NamedLockProvider implements LockProvider {
                     + " would lock \"" + name.substring(0, name.indexOf('\0')) + "\"; use a name without NUL");
         }
         checkName(key, name);
-        return new NamedLock(name, waitPlan(), foldsCase() ? name.toLowerCase(Locale.ROOT) : name);
+        return new NamedLock(name, wholeSeconds(), foldsCase() ? name.toLowerCase(Locale.ROOT) : name);
     }
 
     /** @return whether the server lower-cases names, so that names differing in case are one lock */
@@ -60,8 +60,8 @@ abstract class NamedLockProvider implements LockProvider {
      */
     abstract void checkName(LockKey key, String name);
 
-    /** @return how this server's {@code GET_LOCK} counts its timeout */
-    abstract WaitPlan waitPlan();
+    /** @return whether this server's {@code GET_LOCK} reads its timeout as whole seconds (MySQL), not fractional */
+    abstract boolean wholeSeconds();
 
     /**
      * @param version a server version as a driver reports it, such as {@code 8.4.3}, {@code 10.11.5-MariaDB} or

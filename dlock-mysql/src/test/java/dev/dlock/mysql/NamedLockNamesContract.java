@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dlock.DistributedLock;
+import dev.dlock.LockKey;
 import dev.dlock.Locks;
 import dev.dlock.tck.StatementCountingConnection;
 import dev.dlock.tck.TestDatabase;
@@ -186,7 +187,7 @@ abstract class NamedLockNamesContract {
         assertThatThrownBy(() -> Locks.forConnection(counting.connection(), stem + "\0b"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL")
                 .hasMessageContaining('"' + stem + '"');
-        assertThatThrownBy(() -> Locks.forConnection(counting.connection(), (stem + "\0").getBytes(StandardCharsets.UTF_8)))
+        assertThatThrownBy(() -> Locks.forConnection(counting.connection(), LockKey.of((stem + "\0").getBytes(StandardCharsets.UTF_8))))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThat(counting.statements()).isZero();
     }
@@ -194,7 +195,7 @@ abstract class NamedLockNamesContract {
     @Test
     void longKeysLockTheirDecimalString() throws Exception {
         long number = -9_000_000_000_000_000_000L + NAMES.incrementAndGet();
-        DistributedLock lock = Locks.forConnection(connect(), number);
+        DistributedLock lock = Locks.forConnection(connect(), LockKey.of(number));
         assertThat(lock.databaseKey()).isEqualTo(Long.toString(number));
         lock.acquire();
         assertThat(used(Long.toString(number))).isTrue();
@@ -206,13 +207,13 @@ abstract class NamedLockNamesContract {
     @Test
     void byteKeysLockTheirUtf8TextAndMalformedBytesAreRefused() throws Exception {
         String name = unique(20) + "-\u00e9t\u00e9";
-        DistributedLock lock = Locks.forConnection(connect(), name.getBytes(StandardCharsets.UTF_8));
+        DistributedLock lock = Locks.forConnection(connect(), LockKey.of(name.getBytes(StandardCharsets.UTF_8)));
         assertThat(lock.databaseKey()).isEqualTo(name);
         lock.acquire();
         assertThat(used(name)).isTrue();
         lock.release();
         StatementCountingConnection counting = StatementCountingConnection.wrap(connect());
-        assertThatThrownBy(() -> Locks.forConnection(counting.connection(), new byte[] {'a', (byte) 0xff}))
+        assertThatThrownBy(() -> Locks.forConnection(counting.connection(), LockKey.of(new byte[] {'a', (byte) 0xff})))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("UTF-8");
         assertThat(counting.statements()).isZero();
     }

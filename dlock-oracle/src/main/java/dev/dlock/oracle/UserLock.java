@@ -3,7 +3,7 @@ package dev.dlock.oracle;
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockAlreadyHeldException;
 import dev.dlock.spi.DialectLock;
-import dev.dlock.spi.LockWait;
+import dev.dlock.spi.LockRequest;
 import java.sql.CallableStatement;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -19,14 +19,13 @@ import java.util.concurrent.TimeUnit;
  * the text. The package is named {@code SYS.DBMS_LOCK} so that no object of the user's own schema can stand in
  * for it.
  *
- * <p><b>Timing.</b> DBMS_LOCK waits whole seconds ({@code MAXWAIT} = 32767 means forever). A timed wait asks for
- * the remaining time rounded up to whole seconds, so Oracle never gives up before the deadline, and a timer
- * ({@link DeadlineCancel}) cancels the call at the deadline itself: a 200 ms wait is {@code timeout => 1} cut at
- * 200 ms. The cancel ends the call with ORA-01013, which this class reports as a timeout, not an interrupt. In
- * case the grant and the cancel crossed, a {@code RELEASE} follows (its "not held" answer is expected), so no lock
- * is left behind. Waits over 32766 seconds are made of several requests; {@code acquire()} uses {@code MAXWAIT}.
- * ORA-01013 rolls back only the cancelled call, never the caller's transaction, and a timeout (result 1) raises
- * nothing at all.
+ * <p><b>Timing.</b> DBMS_LOCK waits whole seconds. A request asks for the remaining time rounded up to whole
+ * seconds, so Oracle never gives up before the deadline, and the statement is cancelled at the deadline itself
+ * ({@link LockRequest#cancellableUntilDeadline}): a 200 ms wait is {@code timeout => 1} cut at 200 ms. The
+ * cancel ends the call with ORA-01013, which the API reports as a timeout, after asking whether the grant and
+ * the cancel crossed ({@link #isHeld}). One request waits at most {@value #LONGEST_WAIT_SECONDS} seconds; the
+ * API asks again while the caller's time lasts. ORA-01013 rolls back only the cancelled call, never the
+ * caller's transaction, and a timeout (result 1) raises nothing at all.
  */
 final class UserLock implements DialectLock {
     static final String REQUEST_SESSION = "BEGIN ? := SYS.DBMS_LOCK.REQUEST(id => ?, lockmode => ?, timeout => ?,"
@@ -34,16 +33,16 @@ final class UserLock implements DialectLock {
     static final String REQUEST_TRANSACTION = "BEGIN ? := SYS.DBMS_LOCK.REQUEST(id => ?, lockmode => ?, timeout => ?,"
             + " release_on_commit => TRUE); END;";
     static final String RELEASE = "BEGIN ? := SYS.DBMS_LOCK.RELEASE(id => ?); END;";
-    /** DBMS_LOCK.MAXWAIT: wait forever. */
-    static final int MAXWAIT = 32767;
-    /** ORA-01013: user requested cancel of current operation. */
-    static final int USER_REQUESTED_CANCEL = 1013;
+    /**
+     * The longest one REQUEST waits: one second short of {@code DBMS_LOCK.MAXWAIT} (32767), which means
+     * "forever" to Oracle. The API asks again while the caller's time lasts.
+     */
+    static final int LONGEST_WAIT_SECONDS = 32766;
+    /** {@code NL_MODE}: the null mode, compatible with every mode. */
+    static final int NL_MODE = 1;
     /** ORA-06550: PL/SQL compilation error, which wraps PLS-00201 when DBMS_LOCK is not visible to the user. */
     static final int PLSQL_COMPILATION_ERROR = 6550;
 
-    /** Not a DBMS_LOCK result: the request was cut off at the deadline by {@link DeadlineCancel}. */
-    private static final int DEADLINE_PASSED = -1;
-    private static final long NANOS_PER_SECOND = TimeUnit.SECONDS.toNanos(1);
 
     private final long id;
     private final int mode;
@@ -63,79 +62,37 @@ final class UserLock implements DialectLock {
     }
 
     @Override
-    public boolean lock(Connection connection, LockWait wait) throws SQLException {
-        while (true) {
-            long remaining = wait.remainingNanos();
-            int seconds;
-            boolean cutAtDeadline = false;
-            if (wait.isImmediate() || remaining == 0) {
-                seconds = 0;
-            } else if (wait.isForever()) {
-                seconds = MAXWAIT;
-            } else {
-                long wholeSeconds = remaining / NANOS_PER_SECOND + (remaining % NANOS_PER_SECOND == 0 ? 0 : 1);
-                seconds = (int) Math.min(wholeSeconds, MAXWAIT - 1);
-                cutAtDeadline = remaining <= seconds * NANOS_PER_SECOND;
-            }
-            int result = request(connection, wait, seconds, cutAtDeadline);
-            switch (result) {
-                case 0:
-                    return true;
-                case DEADLINE_PASSED:
-                    unlock(connection); // in case the grant crossed the cancel; "not held" (false) is the usual answer
-                    return false;
-                case 1:
-                    if (seconds == MAXWAIT) {
-                        // acquire() has no "not acquired" answer: a quiet false would look like a held lock
-                        throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST timed out (1) although asked"
-                                + " to wait forever (MAXWAIT)");
-                    }
-                    if (seconds != 0 && !cutAtDeadline && wait.remainingNanos() > 0 && !wait.abandoned()) {
-                        continue; // the wait was longer than one request may be
-                    }
-                    return false;
-                case 2:
-                    throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned 2: deadlock");
-                case 3:
-                    throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned 3: parameter error (mode "
-                            + mode + ", timeout " + seconds + " s)");
-                case 4:
-                    // dlock never asks twice on one connection, so the session got it some other way (DBMS_LOCK
-                    // called outside dlock, another class loader's dlock); its one RELEASE would free theirs too
-                    throw new LockAlreadyHeldException(this + ": DBMS_LOCK.REQUEST returned 4: this session already"
-                            + " holds the lock outside this lock object");
-                case 5:
-                    throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned 5: illegal lock handle");
-                default:
-                    throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned " + result
-                            + " (undocumented)");
-            }
-        }
-    }
-
-    private int request(Connection connection, LockWait wait, int seconds, boolean cutAtDeadline) throws SQLException {
+    public boolean request(Connection connection, LockRequest request) throws SQLException {
+        int seconds = (int) request.timeout(TimeUnit.SECONDS, LONGEST_WAIT_SECONDS);
+        int result;
         try (CallableStatement statement = connection.prepareCall(requestSql)) {
             statement.registerOutParameter(1, Types.INTEGER);
             statement.setLong(2, id);
             statement.setInt(3, mode);
             statement.setInt(4, seconds);
-            if (seconds == 0) {
-                run(statement);
-            } else {
-                DeadlineCancel deadline = null;
-                try (LockWait.Registration ignored = wait.cancellable(statement);
-                     DeadlineCancel armed = cutAtDeadline ? DeadlineCancel.after(statement, wait.remainingNanos()) : null) {
-                    deadline = armed;
-                    run(statement);
-                } catch (SQLException e) {
-                    if (deadline != null && deadline.fired() && e.getErrorCode() == USER_REQUESTED_CANCEL
-                            && !wait.abandoned()) {
-                        return DEADLINE_PASSED;
-                    }
-                    throw e;
-                }
-            }
-            return result(statement, "REQUEST");
+            request.cancellableUntilDeadline(statement, () -> run(statement));
+            result = result(statement, "REQUEST");
+        }
+        switch (result) {
+            case 0:
+                return true;
+            case 1:
+                return false; // timed out
+            case 2:
+                throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned 2: deadlock");
+            case 3:
+                throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned 3: parameter error (mode "
+                        + mode + ", timeout " + seconds + " s)");
+            case 4:
+                // dlock never asks twice on one connection, so the session got it some other way (DBMS_LOCK
+                // called outside dlock, another class loader's dlock); its one RELEASE would free theirs too
+                throw new LockAlreadyHeldException(this + ": DBMS_LOCK.REQUEST returned 4: this session already"
+                        + " holds the lock outside this lock object");
+            case 5:
+                throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned 5: illegal lock handle");
+            default:
+                throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST returned " + result
+                        + " (undocumented)");
         }
     }
 
@@ -163,9 +120,9 @@ final class UserLock implements DialectLock {
     }
 
     /**
-     * DBMS_LOCK has no "who holds it": a zero-timeout REQUEST answers 4 ("already own") when this session holds
-     * the lock, 1 when another does, and 0 when nobody did, in which case it has just been taken and is given
-     * straight back.
+     * DBMS_LOCK has no "who holds it": a zero-timeout REQUEST in {@code NL_MODE}, which conflicts with no mode
+     * (so it never keeps another session from anything), answers 4 ("already own") when this session holds the
+     * lock, and otherwise 0, having just granted the null-mode lock, which is given straight back.
      */
     @Override
     public boolean isHeld(Connection connection) throws SQLException {
@@ -173,20 +130,28 @@ final class UserLock implements DialectLock {
         try (CallableStatement statement = connection.prepareCall(requestSql)) {
             statement.registerOutParameter(1, Types.INTEGER);
             statement.setLong(2, id);
-            statement.setInt(3, mode);
+            statement.setInt(3, NL_MODE);
             statement.setInt(4, 0);
             run(statement);
             result = result(statement, "REQUEST");
         }
-        if (result == 0) {
-            unlock(connection);
+        switch (result) {
+            case 4:
+                return true;
+            case 0:
+                unlock(connection);
+                return false;
+            default:
+                throw new DistributedLockException(this + ": DBMS_LOCK.REQUEST in NL_MODE returned " + result
+                        + " when asked whether this session holds the lock");
         }
-        return result == 4;
     }
 
-    private void run(CallableStatement statement) throws SQLException {
+    /** Executes a DBMS_LOCK call, naming the missing grant when that is why it fails. Answers nothing. */
+    private Void run(CallableStatement statement) throws SQLException {
         try {
             statement.execute();
+            return null;
         } catch (SQLException e) {
             String message = String.valueOf(e.getMessage());
             if (e.getErrorCode() == PLSQL_COMPILATION_ERROR && message.contains("DBMS_LOCK")

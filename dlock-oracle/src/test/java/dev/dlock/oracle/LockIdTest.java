@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dlock.DistributedLock;
+import dev.dlock.LockKey;
 import dev.dlock.Locks;
 import dev.dlock.tck.stub.ScriptedConnection;
 import java.io.BufferedReader;
@@ -108,7 +109,7 @@ class LockIdTest {
                 continue; // the API refuses empty keys; the hash of "" is checked above
             }
             DistributedLock byString = Locks.forConnection(db.connection(), row.key());
-            DistributedLock byBytes = Locks.forConnection(db.connection(), row.key().getBytes(StandardCharsets.UTF_8));
+            DistributedLock byBytes = Locks.forConnection(db.connection(), LockKey.of(row.key().getBytes(StandardCharsets.UTF_8)));
             assertThat(byString.databaseKey()).as("string key %s", row.key()).isEqualTo(row.lockId());
             assertThat(byBytes.databaseKey()).as("byte key %s", row.key()).isEqualTo(row.lockId());
             checked++;
@@ -126,13 +127,13 @@ class LockIdTest {
     @ParameterizedTest
     @ValueSource(longs = {0, 1, 7_000_001, 1_073_741_823})
     void longKeyInDbmsLockRangeIsTheLockIdItself(long key) {
-        assertThat(Locks.forConnection(db.connection(), key).databaseKey()).isEqualTo(key);
+        assertThat(Locks.forConnection(db.connection(), LockKey.of(key)).databaseKey()).isEqualTo(key);
     }
 
     @ParameterizedTest
     @ValueSource(longs = {-1, 1_073_741_824, 2_000_000_000, Long.MIN_VALUE, Long.MAX_VALUE})
     void longKeyOutsideDbmsLockRangeIsIllegalArgumentBeforeAnySql(long key) {
-        assertThatThrownBy(() -> Locks.forConnection(db.connection(), key))
+        assertThatThrownBy(() -> Locks.forConnection(db.connection(), LockKey.of(key)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0..1073741823").hasMessageContaining(Long.toString(key));
     }

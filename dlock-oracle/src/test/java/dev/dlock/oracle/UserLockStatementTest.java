@@ -44,7 +44,7 @@ class UserLockStatementTest {
     private static final String REQUEST_TRANSACTION = "BEGIN ? := SYS.DBMS_LOCK.REQUEST(id => ?, lockmode => ?,"
             + " timeout => ?, release_on_commit => TRUE); END;";
     private static final String RELEASE = "BEGIN ? := SYS.DBMS_LOCK.RELEASE(id => ?); END;";
-    /** "my-resource-key" in DESIGN.md's table. */
+    /** "my-resource-key": sqlalchemy-dlock's lock id for it (the key vectors have it too). */
     private static final String KEY = "my-resource-key";
     private static final long ID = 453216416L;
     private static final int X_MODE = 6;
@@ -63,6 +63,11 @@ class UserLockStatementTest {
 
     private ExpectedStatement expectRequest(int timeoutSeconds) {
         return expectRequest(REQUEST_SESSION, ID, X_MODE).setInt(4, timeoutSeconds);
+    }
+
+    /** isHeld: a zero-timeout REQUEST in NL_MODE, which keeps nobody from anything. */
+    private ExpectedStatement expectProbe() {
+        return expectRequest(REQUEST_SESSION, ID, 1).setInt(4, 0);
     }
 
     private ExpectedStatement expectRelease(long id) {
@@ -166,11 +171,11 @@ class UserLockStatementTest {
         }
 
         @Test
-        void acquireWaitsWithMaxwait() {
-            expectRequest(32767).returnsOut(1, 0);
+        void acquireWaitsInRequestsOfOneSecondShortOfMaxwait() {
+            expectRequest(32766).returnsOut(1, 0);
             expectRelease(ID).returnsOut(1, 0);
             DistributedLock lock = lock();
-            lock.acquire();
+            assertThat(lock.acquire()).isSameAs(lock);
             lock.release();
         }
 
@@ -186,7 +191,8 @@ class UserLockStatementTest {
         @Test
         void subSecondWaitIsCutByACancelAtTheDeadline() throws Exception {
             ExpectedStatement request = expectRequest(1).blocksUntilCancelled().fails(userRequestedCancel());
-            expectRelease(ID).returnsOut(1, 4); // the usual answer: nothing was granted
+            expectProbe().returnsOut(1, 0); // the grant did not cross the cancel: the probe's null lock...
+            expectRelease(ID).returnsOut(1, 0); // ...is given straight back
             DistributedLock lock = lock();
             long start = System.nanoTime();
             assertThatThrownBy(() -> lock.acquire(Duration.ofMillis(200)))
@@ -194,23 +200,26 @@ class UserLockStatementTest {
                         assertThat(e.timeout()).isEqualTo(Duration.ofMillis(200));
                         assertThat(e.waited()).isGreaterThanOrEqualTo(Duration.ofMillis(200));
                     });
-            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(200))
+                    .as("sanity: the cut came at the deadline, not at Oracle's whole second")
+                    .isLessThan(Duration.ofMillis(900));
             assertThat(request.cancels()).isPositive();
             assertThat(Thread.currentThread().isInterrupted()).isFalse();
             assertThat(lock.isLocked()).isFalse();
         }
 
         @Test
-        void grantThatCrossedTheDeadlineCancelIsGivenBack() {
+        void grantThatCrossedTheDeadlineCancelIsKept() {
             expectRequest(1).blocksUntilCancelled().fails(userRequestedCancel());
+            expectProbe().returnsOut(1, 4); // "already own": granted as the cancel landed
             expectRelease(ID).returnsOut(1, 0);
-            assertThat(lock().tryAcquire(Duration.ofMillis(20))).isFalse();
+            DistributedLock lock = lock();
+            assertThat(lock.tryAcquire(Duration.ofMillis(20))).isTrue();
+            lock.release();
         }
 
         @Test
-        void waitLongerThanMaxwaitIsSeveralRequests() {
-            // Oracle's 1 after a 32766 s request; the stub answers at once, so the next asks for 32766 s again
-            expectRequest(32766).returnsOut(1, 1);
+        void waitLongerThanOneRequestStartsWithTheLongestRequest() {
             expectRequest(32766).returnsOut(1, 0);
             expectRelease(ID).returnsOut(1, 0);
             DistributedLock lock = lock();
@@ -238,17 +247,17 @@ class UserLockStatementTest {
         }
 
         @Test
-        void oneWhileWaitingForeverIsAnErrorNotAQuietFailure() {
-            expectRequest(32767).returnsOut(1, 1);
+        void oneLongBeforeTheTimeoutIsAnErrorNotASpin() {
+            expectRequest(32766).returnsOut(1, 1);
             DistributedLock lock = lock();
             assertThatThrownBy(lock::acquire).isInstanceOf(DistributedLockException.class)
-                    .hasMessageContaining("MAXWAIT");
+                    .hasMessageContaining("answered \"not granted\"");
             assertThat(lock.isLocked()).isFalse();
         }
 
         @Test
         void twoIsDeadlock() {
-            expectRequest(32767).returnsOut(1, 2);
+            expectRequest(32766).returnsOut(1, 2);
             assertThatThrownBy(() -> lock().acquire()).isInstanceOf(DistributedLockException.class)
                     .hasMessageContaining("returned 2").hasMessageContaining("deadlock");
         }
@@ -355,7 +364,9 @@ class UserLockStatementTest {
     class Interrupts {
         @Test
         void interruptCancelsTheWaitAndKeepsTheFlag() throws Exception {
-            ExpectedStatement waiting = expectRequest(32767).blocksUntilCancelled().fails(userRequestedCancel());
+            ExpectedStatement waiting = expectRequest(32766).blocksUntilCancelled().fails(userRequestedCancel());
+            expectProbe().returnsOut(1, 0);
+            expectRelease(ID).returnsOut(1, 0);
             DistributedLock lock = lock();
             CallInThread<Boolean> call = CallInThread.start(() -> {
                 try {
@@ -374,8 +385,10 @@ class UserLockStatementTest {
 
         @Test
         void interruptDuringATimedWaitIsAnInterruptNotATimeout() throws Exception {
-            ExpectedStatement waiting = expectRequest(REQUEST_SESSION, ID, X_MODE).setIntBetween(4, 29, 30)
+            ExpectedStatement waiting = expectRequest(REQUEST_SESSION, ID, X_MODE).setInt(4, 30)
                     .blocksUntilCancelled().fails(userRequestedCancel());
+            expectProbe().returnsOut(1, 0);
+            expectRelease(ID).returnsOut(1, 0);
             DistributedLock lock = lock();
             CallInThread<Class<?>> call = CallInThread.start(() -> {
                 try {
@@ -392,7 +405,7 @@ class UserLockStatementTest {
 
         @Test
         void lockGrantedAsTheInterruptLandsIsGivenBack() throws Exception {
-            ExpectedStatement waiting = expectRequest(32767).blocksUntilCancelled().returnsOut(1, 0);
+            ExpectedStatement waiting = expectRequest(32766).blocksUntilCancelled().returnsOut(1, 0);
             expectRelease(ID).returnsOut(1, 0);
             DistributedLock lock = lock();
             CallInThread<Class<?>> call = CallInThread.start(() -> {
@@ -410,13 +423,13 @@ class UserLockStatementTest {
         }
     }
 
-    /** isHeldOnServer: a zero-timeout REQUEST, whose 4 means "this session owns it". */
+    /** isHeldOnServer: a zero-timeout REQUEST in NL_MODE, whose 4 means "this session owns it". */
     @Nested
     class HeldOnServer {
         @Test
         void fourMeansThisSessionHoldsIt() {
             expectRequest(0).returnsOut(1, 0);
-            expectRequest(0).returnsOut(1, 4);
+            expectProbe().returnsOut(1, 4);
             expectRelease(ID).returnsOut(1, 0);
             DistributedLock lock = lock();
             assertThat(lock.tryAcquire()).isTrue();
@@ -425,16 +438,17 @@ class UserLockStatementTest {
         }
 
         @Test
-        void zeroMeansNobodyHeldItAndTheProbeIsGivenBack() {
-            expectRequest(0).returnsOut(1, 0);
+        void zeroMeansThisSessionDidNotHoldItAndTheProbeIsGivenBack() {
+            expectProbe().returnsOut(1, 0);
             expectRelease(ID).returnsOut(1, 0);
             assertThat(lock().isHeldOnServer()).isFalse();
         }
 
         @Test
-        void oneMeansAnotherSessionHoldsIt() {
-            expectRequest(0).returnsOut(1, 1);
-            assertThat(lock().isHeldOnServer()).isFalse();
+        void anythingElseIsAnError() {
+            expectProbe().returnsOut(1, 1);
+            assertThatThrownBy(() -> lock().isHeldOnServer()).isInstanceOf(DistributedLockException.class)
+                    .hasMessageContaining("NL_MODE returned 1");
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.dlock.postgresql;
 
 import dev.dlock.spi.DialectLock;
-import dev.dlock.spi.LockWait;
+import dev.dlock.spi.LockRequest;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,11 +28,9 @@ import java.util.concurrent.TimeUnit;
 final class AdvisoryLock implements DialectLock {
     /** SQLSTATE lock_not_available: {@code lock_timeout} expired. */
     private static final String LOCK_NOT_AVAILABLE = "55P03";
-    /** SQLSTATE query_canceled: the wait was ended by dlock's own {@code Statement.cancel}. */
-    private static final String QUERY_CANCELED = "57014";
     /** SQLSTATE in_failed_sql_transaction: the caller's transaction had already failed. */
     private static final String IN_FAILED_TRANSACTION = "25P02";
-    /** {@code lock_timeout} is an int of milliseconds; longer waits are made of several. */
+    /** {@code lock_timeout} is an int of milliseconds: the longest one request waits (24.8 days). */
     private static final long MAX_LOCK_TIMEOUT_MS = Integer.MAX_VALUE;
 
     private final long key;
@@ -81,22 +79,15 @@ final class AdvisoryLock implements DialectLock {
     }
 
     @Override
-    public boolean lock(Connection connection, LockWait wait) throws SQLException {
-        boolean inTransaction = !connection.getAutoCommit();
-        while (true) {
-            long remainingNanos = wait.remainingNanos();
-            // rounded up without adding first: near Long.MAX_VALUE (a Duration of centuries) the sum would overflow
-            long remainingMs = TimeUnit.NANOSECONDS.toMillis(remainingNanos) + (remainingNanos % 1_000_000 == 0 ? 0 : 1);
-            if (wait.isImmediate() || remainingMs == 0) {
-                return tryLock(connection);
-            }
-            // lock_timeout = 0 disables the bound: that is the "forever" wait, whatever the session set
-            String timeout = wait.isForever() ? "0" : Long.toString(Math.min(remainingMs, MAX_LOCK_TIMEOUT_MS));
-            boolean acquired = inTransaction ? waitInTransaction(connection, wait, timeout) : waitInAutoCommit(connection, wait, timeout);
-            if (acquired || wait.isForever() || wait.remainingNanos() == 0 || wait.abandoned()) {
-                return acquired;
-            }
+    public boolean request(Connection connection, LockRequest request) throws SQLException {
+        long timeoutMillis = request.timeout(TimeUnit.MILLISECONDS, MAX_LOCK_TIMEOUT_MS);
+        if (timeoutMillis == 0) {
+            return tryLock(connection);
         }
+        String timeout = Long.toString(timeoutMillis);
+        return connection.getAutoCommit()
+                ? waitInAutoCommit(connection, request, timeout)
+                : waitInTransaction(connection, request, timeout);
     }
 
     private boolean tryLock(Connection connection) throws SQLException {
@@ -109,48 +100,38 @@ final class AdvisoryLock implements DialectLock {
         }
     }
 
-    private boolean waitInAutoCommit(Connection connection, LockWait wait, String timeout) throws SQLException {
+    private boolean waitInAutoCommit(Connection connection, LockRequest request, String timeout) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(kind.autoCommitWaitSql())) {
             statement.setString(1, timeout);
             statement.setLong(2, key);
-            try (LockWait.Registration ignored = wait.cancellable(statement)) {
-                statement.execute();
-                return true;
-            } catch (SQLException e) {
-                if (grantedAnyway(connection, e)) {
-                    return true;
-                }
-                if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
-                    return false;
-                }
-                throw e;
+            request.cancellable(statement, statement::execute);
+            return true;
+        } catch (SQLException e) {
+            if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                return grantedAsTheTimeoutFired(connection, e);
             }
+            throw e;
         }
     }
 
-    private boolean waitInTransaction(Connection connection, LockWait wait, String timeout) throws SQLException {
+    private boolean waitInTransaction(Connection connection, LockRequest request, String timeout) throws SQLException {
         String callersTimeout;
         try (PreparedStatement statement = connection.prepareStatement(kind.transactionWaitSql())) {
             statement.setString(1, timeout);
             statement.setLong(2, key);
-            try (LockWait.Registration ignored = wait.cancellable(statement)) {
-                statement.execute();
-                callersTimeout = secondResult(statement);
-            } catch (SQLException e) {
-                if (IN_FAILED_TRANSACTION.equals(e.getSQLState())) {
-                    throw e; // no savepoint was made; the caller's transaction is theirs to roll back
-                }
-                rollBackToSavepoint(connection, e);
-                if (grantedAnyway(connection, e)) {
-                    return true;
-                }
-                if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
-                    return false;
-                }
-                throw e;
+            request.cancellable(statement, statement::execute);
+            callersTimeout = secondResult(statement);
+        } catch (SQLException e) {
+            if (IN_FAILED_TRANSACTION.equals(e.getSQLState())) {
+                throw e; // no savepoint was made; the caller's transaction is theirs to roll back
             }
+            rollBackToSavepoint(connection, e);
+            if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                return grantedAsTheTimeoutFired(connection, e);
+            }
+            throw e;
         }
-        if (transactionScoped && wait.abandoned()) {
+        if (transactionScoped && request.abandoned()) {
             // granted as the interrupt landed; unlock cannot free a transaction lock, the savepoint can
             rollBackToSavepoint(connection, null);
             return false;
@@ -164,23 +145,22 @@ final class AdvisoryLock implements DialectLock {
     }
 
     /**
-     * PostgreSQL may grant the lock in the very instant {@code lock_timeout} or a cancel ends the wait: the
-     * statement still fails, but the grant stands (the server's lock-wait cleanup keeps a lock granted meanwhile),
-     * and a session lock outlives the failed statement and the savepoint. Unseen, it would be a lock left behind
-     * that no lock object holds. So after such a failure a session lock is looked for in {@code pg_locks}; if it is
-     * there, the wait is reported granted (the API keeps it, or gives it back if the wait was abandoned). A
-     * transaction lock needs no look: rolling back to the savepoint took it back with the subtransaction.
+     * PostgreSQL may grant the lock in the very instant {@code lock_timeout} ends the wait: the statement still
+     * fails, but the grant stands (the server's lock-wait cleanup keeps a lock granted meanwhile), and a session
+     * lock outlives the failed statement and the savepoint. So after a timeout a session lock is looked for in
+     * {@code pg_locks}, and reported granted if it is there. A transaction lock needs no look: rolling back to
+     * the savepoint took it back with the subtransaction. (A wait ended by a cancel, dlock's or anyone's, fails
+     * with another SQLSTATE; the API looks after that one.)
      */
-    private boolean grantedAnyway(Connection connection, SQLException failure) throws SQLException {
-        String state = failure.getSQLState();
-        if (transactionScoped || !(LOCK_NOT_AVAILABLE.equals(state) || QUERY_CANCELED.equals(state))) {
+    private boolean grantedAsTheTimeoutFired(Connection connection, SQLException timeout) throws SQLException {
+        if (transactionScoped) {
             return false;
         }
         try {
             return isHeld(connection);
         } catch (SQLException e) {
-            failure.addSuppressed(e);
-            throw failure;
+            timeout.addSuppressed(e);
+            throw timeout;
         }
     }
 

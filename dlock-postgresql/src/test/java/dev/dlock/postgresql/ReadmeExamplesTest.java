@@ -62,11 +62,13 @@ class ReadmeExamplesTest {
     void quickStart() throws SQLException {
         DataSource dataSource = this.dataSource;
         // README: quick start
-        try (Connection conn = dataSource.getConnection()) {
-            DistributedLock lock = Locks.forConnection(conn, "my-resource-key");
-            lock.acquire();                      // waits as long as it takes
-            assert lock.isLocked();
-            lock.release();
+        try (Connection conn = dataSource.getConnection();
+             DistributedLock lock = Locks.forConnection(conn, "my-resource-key").acquire()) {  // waits until held
+            runBilling();
+        }                                        // released here, before the connection goes back to the pool
+        assertThat(work).hasValue(1);
+        try (Connection observer = dataSource.getConnection()) {
+            assertThat(PostgresServerView.sessions(observer, -8735762693110921056L, true)).isZero();
         }
     }
 
@@ -103,6 +105,28 @@ class ReadmeExamplesTest {
             report.acquire();
             conn.commit();                       // a transaction lock ends here
             report.close();
+
+            try (Connection observer = dataSource.getConnection()) {
+                assertThat(report.isLocked()).isFalse();
+                assertThat(PostgresServerView.sessions(observer, (Long) report.databaseKey(), true)).isZero();
+                conn.setAutoCommit(true);
+            }
+        }
+    }
+
+    @Test
+    void optionsHoldTheSharedTransactionLockUntilTheCommit() throws SQLException {
+        try (Connection conn = dataSource.getConnection(); Connection other = dataSource.getConnection()) {
+            conn.setAutoCommit(false);
+            DistributedLock report = Locks.forConnection(conn, "report", LockOptions.builder()
+                    .mode(LockMode.SHARED).scope(LockScope.TRANSACTION).build());
+            report.acquire();
+            assertThat(report.isHeldOnServer()).isTrue();
+            assertThat(Locks.forConnection(other, "report").tryAcquire()).as("shared excludes exclusive").isFalse();
+            conn.commit();
+            assertThat(report.isHeldOnServer()).as("ended with the transaction").isFalse();
+            report.close();
+            conn.setAutoCommit(true);
         }
     }
 
@@ -125,7 +149,7 @@ class ReadmeExamplesTest {
     void asyncAndJavaUtilConcurrent() throws Exception {
         try (Connection conn = dataSource.getConnection(); Connection other = dataSource.getConnection()) {
             // README: async
-            AsyncDistributedLock lock = Locks.forConnectionAsync(conn, "export:7f3c");
+            AsyncDistributedLock lock = Locks.forConnection(conn, "export:7f3c").async();
             lock.acquire(Duration.ofSeconds(5))
                 .thenRun(() -> export("7f3c"))
                 .whenComplete((ignored, error) -> lock.release())

@@ -225,7 +225,7 @@ public abstract class HostileInputContract extends ReliabilityContract {
         AtomicInteger ran = new AtomicInteger();
 
         assertThatThrownBy(counted(() -> Locks.forConnection(connection, ""))).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(counted(() -> Locks.forConnection(connection, new byte[0]))).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(counted(() -> Locks.forConnection(connection, LockKey.of(new byte[0])))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(counted(() -> LockKey.of(""))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(counted(() -> pooled.lock(""))).isInstanceOf(IllegalArgumentException.class);
         for (String tooLong : dialect().keysPastTheLengthLimit()) {
@@ -295,11 +295,11 @@ public abstract class HostileInputContract extends ReliabilityContract {
         Connection connection = connect();
         long session = dialect().sessionId(connection);
         for (long number : new long[] {Long.MIN_VALUE, -1, 0, 1, Long.MAX_VALUE}) {
-            DistributedLock lock = Locks.forConnection(connection, number);
+            DistributedLock lock = Locks.forConnection(connection, LockKey.of(number));
             assertThat(lock.databaseKey()).as("database key of " + number).isEqualTo(dialect().expectedDatabaseKey(number));
             assertThat(lock.tryAcquire(Duration.ofSeconds(Long.MAX_VALUE, 999_999_999))).isTrue();
             assertThat(dialect().isHeldBy(observer, lock.databaseKey(), session)).isTrue();
-            DistributedLock other = Locks.forConnection(connect(), number);
+            DistributedLock other = Locks.forConnection(connect(), LockKey.of(number));
             assertThatThrownBy(() -> other.acquire(Duration.ofNanos(1))).isInstanceOf(LockTimeoutException.class);
             lock.release();
             assertThat(dialect().isLockedOnServer(observer, lock.databaseKey())).isFalse();

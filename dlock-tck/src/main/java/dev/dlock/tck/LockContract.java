@@ -314,8 +314,8 @@ public abstract class LockContract {
         void longAndByteKeysLockTheirOwnDatabaseKey() throws Exception {
             Connection connection = connect();
             long number = 7_000_000L + KEYS.incrementAndGet();
-            DistributedLock byNumber = Locks.forConnection(connection, number);
-            DistributedLock byBytes = Locks.forConnection(connection, uniqueKey().getBytes(StandardCharsets.UTF_8));
+            DistributedLock byNumber = Locks.forConnection(connection, LockKey.of(number));
+            DistributedLock byBytes = Locks.forConnection(connection, LockKey.of(uniqueKey().getBytes(StandardCharsets.UTF_8)));
             byNumber.acquire();
             byBytes.acquire();
             assertThat(isLockedOnServer(observer, byNumber)).isTrue();
@@ -731,7 +731,7 @@ public abstract class LockContract {
                     .hasMessageContaining("connection");
             assertThatThrownBy(() -> Locks.forConnection(connection, (String) null))
                     .isInstanceOf(NullPointerException.class).hasMessageContaining("key");
-            assertThatThrownBy(() -> Locks.forConnection(connection, (byte[]) null))
+            assertThatThrownBy(() -> Locks.forConnection(connection, (LockKey) null))
                     .isInstanceOf(NullPointerException.class).hasMessageContaining("key");
             assertThatThrownBy(() -> Locks.forConnection(connection, "k", null))
                     .isInstanceOf(NullPointerException.class).hasMessageContaining("options");
@@ -744,7 +744,7 @@ public abstract class LockContract {
             Connection connection = counting.connection();
             assertThatThrownBy(() -> Locks.forConnection(connection, "")).isInstanceOf(IllegalArgumentException.class)
                     .hasMessageContaining("empty");
-            assertThatThrownBy(() -> Locks.forConnection(connection, new byte[0]))
+            assertThatThrownBy(() -> Locks.forConnection(connection, LockKey.of(new byte[0])))
                     .isInstanceOf(IllegalArgumentException.class);
             assertThat(counting.statements()).isZero();
         }
@@ -809,7 +809,7 @@ public abstract class LockContract {
     class Async {
         @Test
         void acquireCompletesHeldAndReleaseFrees() throws Exception {
-            AsyncDistributedLock lock = Locks.forConnectionAsync(connect(), uniqueKey());
+            AsyncDistributedLock lock = Locks.forConnection(connect(), uniqueKey()).async();
             assertThat(lock.acquire().get(SANITY.toSeconds(), TimeUnit.SECONDS)).isSameAs(lock);
             assertThat(lock.isLocked()).isTrue();
             assertThat(isLockedOnServer(observer, lock.lock())).isTrue();
@@ -831,7 +831,7 @@ public abstract class LockContract {
 
         @Test
         void badArgumentsThrowAtOnce() throws Exception {
-            AsyncDistributedLock lock = Locks.forConnectionAsync(connect(), uniqueKey());
+            AsyncDistributedLock lock = Locks.forConnection(connect(), uniqueKey()).async();
             assertThatThrownBy(() -> lock.acquire(null)).isInstanceOf(NullPointerException.class);
             assertThatThrownBy(() -> lock.tryAcquire(Duration.ofMillis(-1))).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> lock.lock().async(null)).isInstanceOf(NullPointerException.class);

@@ -3,6 +3,7 @@ package dev.dlock.tck.stub;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
 import java.sql.Types;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -41,6 +42,7 @@ public final class ExpectedStatement {
     SQLException failure;
     SQLWarning warning;
     boolean blocksUntilCancelled;
+    Duration takes = Duration.ZERO;
     final CountDownLatch executing = new CountDownLatch(1);
     final CountDownLatch cancelled = new CountDownLatch(1);
     final AtomicInteger cancels = new AtomicInteger();
@@ -214,12 +216,25 @@ public final class ExpectedStatement {
     /**
      * The execution blocks, as a database wait does, until {@code Statement.cancel()} is called on it, then gives
      * the scripted answer (usually a {@link #fails failure} such as the driver's "query cancelled"). If no cancel
-     * comes within 30 seconds the test fails.
+     * comes within 30 seconds the test fails. As with real drivers, a cancel that comes before the execution has
+     * started is lost: only one during the execution ends it.
      *
      * @return this
      */
     public ExpectedStatement blocksUntilCancelled() {
         blocksUntilCancelled = true;
+        return this;
+    }
+
+    /**
+     * The execution takes this long before it answers, as a database wait that runs to its timeout does (dlock
+     * holds a database to the timeout it was given: an answer of "not granted" long before it is an error).
+     *
+     * @param duration how long the execution takes
+     * @return this
+     */
+    public ExpectedStatement takes(Duration duration) {
+        this.takes = Objects.requireNonNull(duration, "duration");
         return this;
     }
 
@@ -235,7 +250,7 @@ public final class ExpectedStatement {
         }
     }
 
-    /** @return how many times {@code cancel()} was called on this statement */
+    /** @return how many times {@code cancel()} was called on this statement, lost ones included */
     public int cancels() {
         return cancels.get();
     }

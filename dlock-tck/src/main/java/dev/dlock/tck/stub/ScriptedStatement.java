@@ -52,10 +52,13 @@ final class ScriptedStatement implements InvocationHandler {
             case "toString":
                 return "ScriptedStatement[" + script.sql + "]";
             case "cancel":
-                // from any thread, at any time, as drivers allow: a cancel of an idle statement does nothing
+                // from any thread, at any time, as drivers allow: a cancel of a statement that is not executing
+                // (not yet on the server) does nothing, and is lost
                 script.cancels.incrementAndGet();
-                script.cancelled.countDown();
-                LockSupport.unpark(blocked);
+                if (executed) {
+                    script.cancelled.countDown();
+                    LockSupport.unpark(blocked);
+                }
                 return null;
             case "close":
                 closed = true;
@@ -147,6 +150,11 @@ final class ScriptedStatement implements InvocationHandler {
         script.executing.countDown();
         if (script.blocksUntilCancelled) {
             awaitCancel();
+        }
+        long takesUntil = System.nanoTime() + script.takes.toNanos();
+        long left;
+        while ((left = takesUntil - System.nanoTime()) > 0) {
+            LockSupport.parkNanos(this, left); // the scripted database's own wait
         }
         if (script.failure != null) {
             throw script.failure;
