@@ -2,24 +2,40 @@ package dev.dlock.internal;
 
 import dev.dlock.DialectNotFoundException;
 import dev.dlock.DistributedLockException;
-import dev.dlock.Locks;
 import dev.dlock.spi.LockProvider;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.WeakHashMap;
 import java.util.stream.Collectors;
 
-/** The {@link LockProvider}s on the class path, loaded once per class loader, and the choice among them. */
+/**
+ * The {@link LockProvider}s on the class path (or module path), loaded once per class loader, and the choice
+ * among them. A provider that fails to load (a broken jar, a missing class) does not hide the others: it is
+ * left out, and named in the error when no provider handles a connection.
+ */
 final class Providers {
-    private static final Map<ClassLoader, List<LockProvider>> LOADED = new WeakHashMap<>();
+    /** Past this many load failures in a row, {@link ServiceLoader} is not asked for more. */
+    private static final int MOST_FAILURES = 50;
+    private static final Map<ClassLoader, Discovered> LOADED = new WeakHashMap<>();
+
+    /**
+     * What one class loader offers.
+     *
+     * @param providers the providers that loaded, highest priority first
+     * @param failures  why others did not, one line each
+     */
+    record Discovered(List<LockProvider> providers, List<String> failures) {
+    }
 
     private Providers() {
     }
@@ -35,7 +51,8 @@ final class Providers {
         } catch (SQLException e) {
             throw new DistributedLockException("cannot read the database product from the connection: " + e.getMessage(), e);
         }
-        List<LockProvider> providers = discovered();
+        Discovered discovered = discovered();
+        List<LockProvider> providers = discovered.providers();
         for (LockProvider provider : providers) {
             if (provider.handles(product, version)) {
                 return provider;
@@ -45,26 +62,40 @@ final class Providers {
                 .map(p -> p.declines(product, version))
                 .filter(Objects::nonNull)
                 .collect(Collectors.joining("; "));
+        String failed = discovered.failures().isEmpty() ? ""
+                : "; providers that failed to load: " + String.join("; ", discovered.failures());
         throw new DialectNotFoundException("no dlock dialect handles database product '" + product + "' version '"
-                + version + "'; providers found: " + describe(providers) + "; "
+                + version + "'; providers found: " + describe(providers) + failed + "; "
                 + (declined.isEmpty() ? advice(product) : declined));
     }
 
-    static List<LockProvider> discovered() {
+    static Discovered discovered() {
         ClassLoader loader = Thread.currentThread().getContextClassLoader();
         if (loader == null) {
-            loader = Locks.class.getClassLoader();
+            loader = Providers.class.getClassLoader();
         }
         synchronized (LOADED) {
             return LOADED.computeIfAbsent(loader, Providers::load);
         }
     }
 
-    private static List<LockProvider> load(ClassLoader loader) {
+    private static Discovered load(ClassLoader loader) {
         List<LockProvider> providers = new ArrayList<>();
-        ServiceLoader.load(LockProvider.class, loader).forEach(providers::add);
+        List<String> failures = new ArrayList<>();
+        Iterator<LockProvider> found = ServiceLoader.load(LockProvider.class, loader).iterator();
+        while (failures.size() < MOST_FAILURES) {
+            try {
+                if (!found.hasNext()) {
+                    break;
+                }
+                providers.add(found.next());
+            } catch (ServiceConfigurationError e) {
+                // names the provider; ServiceLoader goes on with the next one on the next call
+                failures.add(e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause() + ")"));
+            }
+        }
         providers.sort(Comparator.comparingInt(LockProvider::priority).reversed());
-        return List.copyOf(providers);
+        return new Discovered(List.copyOf(providers), List.copyOf(failures));
     }
 
     private static String describe(List<LockProvider> providers) {

@@ -1,7 +1,6 @@
 package dev.dlock.spi;
 
 import dev.dlock.LockKey;
-import dev.dlock.internal.Blake2b;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -3,7 +3,6 @@ package dev.dlock.spi;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.dlock.LockKey;
-import dev.dlock.internal.Blake2b;
 import java.nio.charset.StandardCharsets;
 import java.util.HexFormat;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.dlock.internal;
+package dev.dlock.spi;
 
 import java.util.Arrays;
 
@@ -7,7 +7,7 @@ import java.util.Arrays;
  * lengths are there for the RFC's test vector. Written here to keep {@code dlock-api} free of dependencies; tested against the
  * RFC's vector and BouncyCastle.
  */
-public final class Blake2b {
+final class Blake2b {
     private static final int BLOCK = 128;
     private static final int DIGEST_LENGTH = 8;
     private static final long[] IV = {
