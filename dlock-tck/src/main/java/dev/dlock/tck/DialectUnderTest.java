@@ -84,7 +84,7 @@ public interface DialectUnderTest {
     String releaseAllLocksQuery();
 
     /**
-     * What the lock on a string key is on the server, derived as DESIGN.md says, without dlock's code: the
+     * What the lock on a string key is on the server, derived as README's "Keys" section says, without dlock's code: the
      * BLAKE2b-64 key on PostgreSQL, the name itself on MySQL-family servers.
      *
      * @param key the string key
@@ -94,7 +94,7 @@ public interface DialectUnderTest {
 
     /**
      * @param key a numeric key
-     * @return what the lock on it is on the server, as DESIGN.md says (the number itself on PostgreSQL, its decimal
+     * @return what the lock on it is on the server, as README's "Keys" section says (the number itself on PostgreSQL, its decimal
      *         digits as the name on MySQL-family servers)
      */
     Object expectedDatabaseKey(long key);

@@ -51,9 +51,9 @@ import org.junit.jupiter.api.Test;
  *       {@link NullPointerTester}), with no statement sent;</li>
  *   <li>empty keys, keys past the dialect's length limit, negative timeouts and cadences, options the dialect lacks,
  *       a transaction lock in auto-commit, and a transaction scope on a pooled lock are refused with the exception
- *       DESIGN.md names, with no statement sent;</li>
+ *       the API documents, with no statement sent;</li>
  *   <li>injection-shaped keys (quotes, {@code --}, {@code ;}, comments, backslashes, NUL, right-to-left marks,
- *       4-byte UTF-8 at the length limits) and extreme numeric keys lock exactly the database key DESIGN.md derives
+ *       4-byte UTF-8 at the length limits) and extreme numeric keys lock exactly the database key README's "Keys" section derives
  *       (computed here without dlock's code), held by exactly the right session, and nothing else: their
  *       neighbours stay free and a sentinel table is untouched;</li>
  *   <li>connections in odd states: a lock whose connection the caller closed is lost, not hung; a read-only
