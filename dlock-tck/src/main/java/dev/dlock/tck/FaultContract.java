@@ -158,8 +158,9 @@ public abstract class FaultContract extends ReliabilityContract {
                 .isExactlyInstanceOf(DistributedLockException.class)
                 .hasMessageContaining(waiter.key().toString());
         assertThat(waiter.isLocked()).isFalse();
+        // a killed session can stay in the server's process list for a moment after its client saw the error
+        awaitWaiters(key, 0);
         assertThat(dialect().isHeldBy(observer, holder.databaseKey(), holdingSession)).as("the holder keeps it").isTrue();
-        assertThat(dialect().waitersOnServer(observer, holder.databaseKey())).isZero();
         holder.release();
         assertThat(dialect().isLockedOnServer(observer, holder.databaseKey())).isFalse();
     }
