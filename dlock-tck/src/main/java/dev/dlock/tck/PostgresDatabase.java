@@ -1,6 +1,7 @@
 package dev.dlock.tck;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.Closeable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -11,8 +12,8 @@ import java.sql.SQLException;
 
 /**
  * The PostgreSQL the tests use: the server named by {@code DLOCK_TEST_POSTGRESQL_URL} (a JDBC URL with user and
- * password in it), or else one embedded server per JVM, started on first use and stopped at exit. Its files
- * stay under the build's {@code target/} folder.
+ * password in it), or else one embedded server per JVM, started on first use and stopped at exit. Its data stays
+ * under the build's {@code target/} folder, its Unix socket in a short folder of its own ({@link SocketDirectory}).
  */
 public final class PostgresDatabase implements TestDatabase {
     /** The environment variable naming an existing server. */
@@ -22,48 +23,84 @@ public final class PostgresDatabase implements TestDatabase {
 
     private final String url;
     private final String description;
+    private final Closeable server;
+    private final Path socketDirectory;
 
-    private PostgresDatabase(String url, String description) {
+    private PostgresDatabase(String url, String description, Closeable server, Path socketDirectory) {
         this.url = url;
         this.description = description;
+        this.server = server;
+        this.socketDirectory = socketDirectory;
     }
 
     /** @return the one PostgreSQL of this JVM, started if needed */
     public static synchronized PostgresDatabase instance() {
         if (instance == null) {
             String external = System.getenv(URL_VARIABLE);
-            instance = external != null && !external.isBlank()
-                    ? new PostgresDatabase(external, "PostgreSQL at " + URL_VARIABLE)
-                    : startEmbedded();
+            if (external != null && !external.isBlank()) {
+                instance = new PostgresDatabase(external, "PostgreSQL at " + URL_VARIABLE, null, null);
+            } else {
+                PostgresDatabase embedded = startEmbedded(WorkDirectory.of("embedded-pg"));
+                Runtime.getRuntime().addShutdownHook(new Thread(embedded::stop, "dlock-embedded-postgres-stop"));
+                instance = embedded;
+            }
         }
         return instance;
     }
 
-    private static PostgresDatabase startEmbedded() {
-        Path base = WorkDirectory.of("embedded-pg");
+    /**
+     * Starts an embedded server with a new data folder under {@code base}, its binaries in zonky's working folder
+     * ({@code ot.epg.working-dir}, set to {@code base} if unset) and its socket in a new {@link SocketDirectory}.
+     *
+     * @param base where the data goes
+     * @return the started server; {@link #stop()} stops it
+     */
+    static PostgresDatabase startEmbedded(Path base) {
         if (System.getProperty("ot.epg.working-dir") == null) {
             System.setProperty("ot.epg.working-dir", base.toString());
         }
+        Path socketDirectory = SocketDirectory.create();
+        boolean started = false;
         try {
-            Path data = Files.createTempDirectory(base, "data-");
+            Path data = Files.createTempDirectory(Files.createDirectories(base), "data-");
             EmbeddedPostgres server = EmbeddedPostgres.builder()
                     .setDataDirectory(data)
                     .setCleanDataDirectory(true)
-                    .setServerConfig("unix_socket_directories", data.toString())
+                    .setServerConfig("unix_socket_directories", socketDirectory.toString())
                     .setServerConfig("max_connections", "200")
                     .start();
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    server.close();
-                } catch (IOException ignored) {
-                    // the JVM is going away; the data folder is under target/
-                }
-            }, "dlock-embedded-postgres-stop"));
+            started = true;
             return new PostgresDatabase(server.getJdbcUrl("postgres", "postgres"),
-                    "embedded PostgreSQL on port " + server.getPort());
+                    "embedded PostgreSQL on port " + server.getPort(), server, socketDirectory);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start the embedded PostgreSQL", e);
+        } finally {
+            if (!started) {
+                SocketDirectory.delete(socketDirectory);
+            }
         }
+    }
+
+    /**
+     * Stops an embedded server and deletes its data and socket folders, as far as it can; does nothing for a
+     * server named by {@link #URL_VARIABLE}.
+     */
+    void stop() {
+        if (server == null) {
+            return;
+        }
+        try {
+            server.close();
+        } catch (IOException ignored) {
+            // leftovers only cost disk space: the data folder is under target/
+        } finally {
+            SocketDirectory.delete(socketDirectory);
+        }
+    }
+
+    /** @return the folder of an embedded server's Unix socket; {@code null} for a server named by a URL */
+    Path socketDirectory() {
+        return socketDirectory;
     }
 
     /** @return the JDBC URL */

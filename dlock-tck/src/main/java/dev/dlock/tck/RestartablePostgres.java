@@ -10,22 +10,25 @@ import java.time.Duration;
 
 /**
  * An embedded PostgreSQL (zonky) of one test's own, on a fixed port and data folder under {@code target/}, kept
- * between stop and start ({@code setCleanDataDirectory(false)}). Connections use pgjdbc's {@code socketTimeout}.
+ * between stop and start ({@code setCleanDataDirectory(false)}), with its Unix socket in a short folder of its own
+ * ({@link SocketDirectory}) deleted by {@link #close()}. Connections use pgjdbc's {@code socketTimeout}.
  */
 public final class RestartablePostgres implements RestartableServer {
     private static final Duration SOCKET_TIMEOUT = Duration.ofSeconds(10);
 
     private final Path directory;
+    private final Path socketDirectory;
     private final int port;
     private EmbeddedPostgres server;
 
-    private RestartablePostgres(Path directory, int port) {
+    private RestartablePostgres(Path directory, Path socketDirectory, int port) {
         this.directory = directory;
+        this.socketDirectory = socketDirectory;
         this.port = port;
     }
 
     /**
-     * @param directory where the data and socket go
+     * @param directory where the data goes; {@link #close()} deletes it
      * @return the started server
      * @throws IOException if it cannot start
      */
@@ -37,9 +40,16 @@ public final class RestartablePostgres implements RestartableServer {
         try (ServerSocket probe = new ServerSocket(0)) {
             port = probe.getLocalPort();
         }
-        RestartablePostgres restartable = new RestartablePostgres(Files.createDirectories(directory), port);
-        restartable.start();
-        return restartable;
+        Path socketDirectory = SocketDirectory.create();
+        try {
+            RestartablePostgres restartable = new RestartablePostgres(Files.createDirectories(directory),
+                    socketDirectory, port);
+            restartable.start();
+            return restartable;
+        } catch (IOException | RuntimeException e) {
+            SocketDirectory.delete(socketDirectory);
+            throw e;
+        }
     }
 
     @Override
@@ -52,7 +62,7 @@ public final class RestartablePostgres implements RestartableServer {
                 .setPort(port)
                 .setDataDirectory(data)
                 .setCleanDataDirectory(false)
-                .setServerConfig("unix_socket_directories", directory.toString())
+                .setServerConfig("unix_socket_directories", socketDirectory.toString())
                 .start();
     }
 
@@ -63,6 +73,11 @@ public final class RestartablePostgres implements RestartableServer {
             server = null;
             running.close();
         }
+    }
+
+    /** @return the folder of its Unix socket */
+    Path socketDirectory() {
+        return socketDirectory;
     }
 
     @Override
@@ -85,6 +100,7 @@ public final class RestartablePostgres implements RestartableServer {
             throw new UncheckedIOException(e);
         } finally {
             WorkDirectory.delete(directory);
+            SocketDirectory.delete(socketDirectory);
         }
     }
 }

@@ -7,7 +7,10 @@ import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.stream.Stream;
 
-/** Where embedded databases keep their files: under the build's {@code target/}, never in {@code /tmp}. */
+/**
+ * Where embedded databases keep their files: under the build's {@code target/}, never in {@code /tmp}; all but
+ * their Unix sockets, whose paths must be short ({@link SocketDirectory}).
+ */
 final class WorkDirectory {
     private WorkDirectory() {
     }
