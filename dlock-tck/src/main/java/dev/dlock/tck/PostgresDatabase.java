@@ -54,8 +54,10 @@ public final class PostgresDatabase implements TestDatabase {
      *
      * @param base where the data goes
      * @return the started server; {@link #stop()} stops it
+     * @throws IllegalStateException if this machine cannot run an embedded PostgreSQL, saying why
      */
     static PostgresDatabase startEmbedded(Path base) {
+        EmbeddedPostgresPrecondition.require();
         if (System.getProperty("ot.epg.working-dir") == null) {
             System.setProperty("ot.epg.working-dir", base.toString());
         }

@@ -30,9 +30,11 @@ public final class RestartablePostgres implements RestartableServer {
     /**
      * @param directory where the data goes; {@link #close()} deletes it
      * @return the started server
-     * @throws IOException if it cannot start
+     * @throws IOException           if it cannot start
+     * @throws IllegalStateException if this machine cannot run an embedded PostgreSQL, saying why
      */
     public static RestartablePostgres start(Path directory) throws IOException {
+        EmbeddedPostgresPrecondition.require();
         if (System.getProperty("ot.epg.working-dir") == null) {
             System.setProperty("ot.epg.working-dir", WorkDirectory.of("embedded-pg").toString());
         }
