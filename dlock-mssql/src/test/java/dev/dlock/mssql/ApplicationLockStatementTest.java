@@ -411,14 +411,7 @@ class ApplicationLockStatementTest {
                     .fails(cancelledByDriver());
             expectModeAsked("NoLock");
             DistributedLock lock = lock("k");
-            CallInThread<Boolean> call = CallInThread.start(() -> {
-                try {
-                    lock.acquire();
-                    return false;
-                } catch (LockInterruptedException expected) {
-                    return Thread.currentThread().isInterrupted();
-                }
-            });
+            CallInThread<Boolean> call = CallInThread.expectingInterrupt(lock::acquire);
             waiting.awaitExecuting();
             call.interrupt();
             assertThat(call.result()).as("LockInterruptedException with the interrupt flag kept").isTrue();

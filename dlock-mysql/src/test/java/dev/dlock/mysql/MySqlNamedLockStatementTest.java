@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
-import dev.dlock.LockInterruptedException;
 import dev.dlock.LockTimeoutException;
 import dev.dlock.Locks;
 import dev.dlock.tck.stub.CallInThread;
@@ -120,14 +119,7 @@ class MySqlNamedLockStatementTest {
         ExpectedStatement wait = expectGetLock(3600).blocksUntilCancelled().fails(queryInterrupted());
         expectIsHeld(0L);
         DistributedLock lock = lock();
-        CallInThread<Boolean> call = CallInThread.start(() -> {
-            try {
-                lock.acquire();
-                return false;
-            } catch (LockInterruptedException expected) {
-                return Thread.currentThread().isInterrupted();
-            }
-        });
+        CallInThread<Boolean> call = CallInThread.expectingInterrupt(lock::acquire);
         wait.awaitExecuting();
         call.interrupt();
         assertThat(call.result()).as("LockInterruptedException with the interrupt flag kept").isTrue();

@@ -368,14 +368,7 @@ class UserLockStatementTest {
             expectProbe().returnsOut(1, 0);
             expectRelease(ID).returnsOut(1, 0);
             DistributedLock lock = lock();
-            CallInThread<Boolean> call = CallInThread.start(() -> {
-                try {
-                    lock.acquire();
-                    return false;
-                } catch (LockInterruptedException expected) {
-                    return Thread.currentThread().isInterrupted();
-                }
-            });
+            CallInThread<Boolean> call = CallInThread.expectingInterrupt(lock::acquire);
             waiting.awaitExecuting();
             call.interrupt();
             assertThat(call.result()).as("LockInterruptedException with the interrupt flag kept").isTrue();

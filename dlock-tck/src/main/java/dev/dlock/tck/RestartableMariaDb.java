@@ -83,8 +83,8 @@ public final class RestartableMariaDb implements RestartableServer {
         }
     }
 
-    /** @return the folder of its Unix socket */
-    Path socketDirectory() {
+    @Override
+    public Path socketDirectory() {
         return socketDirectory;
     }
 

@@ -77,8 +77,8 @@ public final class RestartablePostgres implements RestartableServer {
         }
     }
 
-    /** @return the folder of its Unix socket */
-    Path socketDirectory() {
+    @Override
+    public Path socketDirectory() {
         return socketDirectory;
     }
 

@@ -1,5 +1,6 @@
 package dev.dlock.tck;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
 /**
@@ -10,6 +11,9 @@ public interface RestartableServer extends AutoCloseable {
 
     /** @return connections to this server */
     TestDatabase database();
+
+    /** @return the short folder its Unix socket is in, deleted when it stops for good */
+    Path socketDirectory();
 
     /** @return the socket timeout of {@link #database()}'s connections */
     Duration socketTimeout();

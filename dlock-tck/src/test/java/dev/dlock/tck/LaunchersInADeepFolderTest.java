@@ -10,6 +10,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -48,30 +49,30 @@ class LaunchersInADeepFolderTest {
 
     @Test
     void restartablePostgresStartsAndStartsAgainFromADeepFolder() throws Exception {
-        Path directory = deepFolder("restartable-postgres");
-        assertThat(directory.toString()).hasSizeGreaterThan(DEEP);
-        Path socketDirectory;
-        try (RestartablePostgres server = RestartablePostgres.start(directory)) {
-            socketDirectory = server.socketDirectory();
-            assertAnswers(server.database());
-            assertThat(namesIn(socketDirectory)).anyMatch(name -> name.startsWith(".s.PGSQL."));
-            server.stop();
-            server.start();
-            assertAnswers(server.database());
-        }
-        assertThat(directory).doesNotExist();
-        assertThat(socketDirectory).doesNotExist();
+        startsAndStartsAgain("restartable-postgres", RestartablePostgres::start, name -> name.startsWith(".s.PGSQL."));
     }
 
     @Test
     void restartableMariaDbStartsAndStartsAgainFromADeepFolder() throws Exception {
-        Path directory = deepFolder("restartable-mariadb");
+        startsAndStartsAgain("restartable-mariadb", directory -> RestartableMariaDb.start(directory, true),
+                "mariadb.sock"::equals);
+    }
+
+    /** How a test starts a restartable server. */
+    @FunctionalInterface
+    private interface Starter {
+        RestartableServer start(Path directory) throws Exception;
+    }
+
+    private static void startsAndStartsAgain(String name, Starter starter, Predicate<String> isItsSocket)
+            throws Exception {
+        Path directory = deepFolder(name);
         assertThat(directory.toString()).hasSizeGreaterThan(DEEP);
         Path socketDirectory;
-        try (RestartableMariaDb server = RestartableMariaDb.start(directory, true)) {
+        try (RestartableServer server = starter.start(directory)) {
             socketDirectory = server.socketDirectory();
             assertAnswers(server.database());
-            assertThat(namesIn(socketDirectory)).contains("mariadb.sock");
+            assertThat(namesIn(socketDirectory)).anyMatch(isItsSocket);
             server.stop();
             server.start();
             assertAnswers(server.database());

@@ -1,5 +1,6 @@
 package dev.dlock.tck.stub;
 
+import dev.dlock.LockInterruptedException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -36,6 +37,25 @@ public final class CallInThread<T> {
         CallInThread<T> started = new CallInThread<>(call);
         started.thread.start();
         return started;
+    }
+
+    /**
+     * The usual interrupt test: {@link #result()} is {@code true} when {@code call} ended with
+     * {@link LockInterruptedException} and the thread's interrupt flag still set (as dlock promises),
+     * {@code false} when it returned; anything else it threw is thrown by {@link #result()}.
+     *
+     * @param call a lock request, such as {@code lock::acquire}
+     * @return the call, started
+     */
+    public static CallInThread<Boolean> expectingInterrupt(Runnable call) {
+        return start(() -> {
+            try {
+                call.run();
+                return false;
+            } catch (LockInterruptedException expected) {
+                return Thread.currentThread().isInterrupted();
+            }
+        });
     }
 
     /** Interrupts the thread. */
