@@ -12,18 +12,26 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.UnaryOperator;
 import java.util.regex.Pattern;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.results.format.ResultFormatFactory;
 import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.BenchmarkList;
+import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.format.OutputFormat;
+import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs the benchmark suite and prints its table: every workload on PostgreSQL (and MariaDB when this build can
@@ -31,9 +39,13 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * {@code dlock-bench/target/results.json} and the tables as Markdown to {@code dlock-bench/target/results.md}.
  *
  * <pre>
- * java -cp dlock-bench/target/dlock-bench.jar dev.dlock.bench.Suite [--full] [--markdown FILE] [--only NAME,...]
- *     [--db postgresql,mariadb,mariadb-cj,JDBC-URL]
+ * java -cp dlock-bench/target/dlock-bench.jar dev.dlock.bench.Suite [--full] [--verbose] [--markdown FILE]
+ *     [--only NAME,...] [--db postgresql,mariadb,mariadb-cj,JDBC-URL]
  * </pre>
+ *
+ * <p>While it runs, it prints one line per benchmark, {@code [3/14] UncontendedBenchmark.turns db=postgresql ...
+ * done in 21 s}, then the tables. A benchmark that fails ends the run, and its JMH output (with the stack trace)
+ * is printed.
  *
  * <ul>
  *   <li>default: short iterations, all in this JVM with one embedded server per database (a JMH fork starts
@@ -41,6 +53,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
  *       2 cores, figures that are indicative;</li>
  *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (37 minutes for both
  *       databases on 2 cores);</li>
+ *   <li>{@code --verbose}: JMH's own output too, as it comes (some 4,000 lines);</li>
  *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions;</li>
  *   <li>{@code --only}: only the named parts: uncontended, timeout, handoff, contention, peers;</li>
  *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
@@ -71,21 +84,30 @@ public final class Suite {
     /**
      * Runs the suite.
      *
-     * @param args {@code --full}, {@code --markdown FILE}, {@code --only NAME,...}
+     * @param args {@code --full}, {@code --verbose}, {@code --markdown FILE}, {@code --only NAME,...},
+     *             {@code --db LIST}
      */
     public static void main(String[] args) throws RunnerException, IOException {
         boolean full = false;
+        boolean verbose = false;
         Path markdown = null;
-        List<String> only = PARTS.stream().map(Part::name).toList();
+        List<String> names = PARTS.stream().map(Part::name).toList();
+        List<String> only = names;
         List<String> dbs = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--full" -> full = true;
+                case "--verbose" -> verbose = true;
                 case "--markdown" -> markdown = Path.of(args[++i]);
                 case "--only" -> only = Arrays.asList(args[++i].split(","));
                 case "--db" -> dbs = Arrays.asList(args[++i].split(","));
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]
-                        + "; use --full, --markdown FILE, --db LIST, --only " + PARTS.stream().map(Part::name).toList());
+                        + "; use --full, --verbose, --markdown FILE, --db LIST, --only " + names);
+            }
+        }
+        for (String name : only) {
+            if (!names.contains(name)) {
+                throw new IllegalArgumentException("no part " + name + "; the parts are " + names);
             }
         }
         Path target = moduleTarget();
@@ -100,7 +122,7 @@ public final class Suite {
         List<String> postgres = dbs.stream().filter(d -> d.equals(BenchDatabase.POSTGRESQL)
                 || d.startsWith("jdbc:postgresql:")).toList();
 
-        List<RunResult> results = new ArrayList<>();
+        List<Options> runs = new ArrayList<>();
         for (Part part : PARTS) {
             // peers are measured on PostgreSQL only
             List<String> partDbs = part.benchmark() == PeerBenchmark.class ? postgres : dbs;
@@ -112,8 +134,19 @@ public final class Suite {
                     .param("db", partDbs.toArray(String[]::new))
                     .addProfiler(TurnsProfiler.class)
                     .shouldFailOnError(true);
-            options = full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0);
-            results.addAll(new Runner(options.build()).run());
+            runs.add((full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0)).build());
+        }
+        int total = runs.stream().mapToInt(Suite::benchmarks).sum();
+        Progress progress = new Progress(System.out, System.err, verbose, total);
+
+        List<RunResult> results = new ArrayList<>();
+        try {
+            for (Options options : runs) {
+                results.addAll(new Runner(options, progress).run());
+            }
+        } catch (Exception | Error e) {
+            progress.failed();
+            throw e;
         }
 
         Files.createDirectories(target);
@@ -128,6 +161,22 @@ public final class Suite {
         Path report = markdown != null ? markdown : target.resolve("results.md");
         Files.writeString(report, markdown(environment, tables, args));
         System.out.println("JMH results: " + target.resolve("results.json") + "; Markdown: " + report);
+    }
+
+    /** @return how many benchmarks a JMH run will run: its benchmark methods times their parameters' values */
+    static int benchmarks(Options options) {
+        int count = 0;
+        OutputFormat silent = OutputFormatFactory.createFormatInstance(System.out, VerboseMode.SILENT);
+        for (BenchmarkListEntry benchmark : BenchmarkList.defaultList().find(silent, options.getIncludes(),
+                options.getExcludes())) {
+            int combinations = 1;
+            for (Map.Entry<String, String[]> param : benchmark.getParams().orElse(Map.of()).entrySet()) {
+                org.openjdk.jmh.util.Optional<Collection<String>> given = options.getParameter(param.getKey());
+                combinations *= given.hasValue() ? given.get().size() : param.getValue().length;
+            }
+            count += combinations;
+        }
+        return count;
     }
 
     private static String environment(boolean full, List<String> dbs, String noMariaDb) {

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -19,13 +23,15 @@ import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
-import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs every benchmark once, briefly, in this JVM, so that none can rot: each must run without error, produce
- * a figure, and land in the suite's table. It asserts no times: figures from a test run mean nothing.
+ * a figure, and land in the suite's table, with one progress line per benchmark and no other output. It asserts
+ * no times: figures from a test run mean nothing.
  */
 class BenchmarkSmokeTest {
+    private static final Pattern PROGRESS_LINE =
+            Pattern.compile("\\[(\\d+)/(\\d+)] \\w+\\.\\w+ db=postgresql( \\w+=\\w+)* \\.\\.\\. done in [0-9.]+ s");
 
     @Test
     void uncontendedBenchmarksRunAndReport() throws RunnerException {
@@ -67,6 +73,35 @@ class BenchmarkSmokeTest {
         assertRunsAndReports(PeerBenchmark.class, "Spring JdbcLockRegistry");
     }
 
+    @Test
+    void aFailedBenchmarksOutputIsShown() {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        ByteArrayOutputStream errors = new ByteArrayOutputStream();
+        Progress progress = new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8),
+                new PrintStream(errors, true, StandardCharsets.UTF_8), false, 2);
+        progress.begin("Some.benchmark db=postgresql");
+        progress.println("# Warmup Iteration   1: 2.5 ms/op");
+        progress.println("<failure>");
+        progress.println("java.lang.IllegalStateException: the holder lost the key");
+        progress.failed();
+
+        assertEquals("[1/2] Some.benchmark db=postgresql ... FAILED after", printed.toString(StandardCharsets.UTF_8)
+                .replaceAll(" [0-9.]+ s\\R$", ""));
+        assertTrue(errors.toString(StandardCharsets.UTF_8).contains(
+                "<failure>" + System.lineSeparator() + "java.lang.IllegalStateException: the holder lost the key"),
+                errors::toString);
+    }
+
+    private static void assertProgressLines(ByteArrayOutputStream printed, int total) {
+        List<String> lines = printed.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals(total, lines.size(), () -> "one line per benchmark, nothing else:\n" + printed);
+        for (int i = 0; i < total; i++) {
+            Matcher line = PROGRESS_LINE.matcher(lines.get(i));
+            assertTrue(line.matches(), "a progress line: " + lines.get(i));
+            assertEquals(List.of(Integer.toString(i + 1), Integer.toString(total)), List.of(line.group(1), line.group(2)));
+        }
+    }
+
     private static Collection<RunResult> assertRunsAndReports(Class<?> benchmark, String tableText, String... params)
             throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
@@ -76,13 +111,18 @@ class BenchmarkSmokeTest {
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(200))
-                .verbosity(VerboseMode.SILENT)
                 .addProfiler(TurnsProfiler.class)
                 .shouldFailOnError(true);
         for (int i = 0; i < params.length; i += 2) {
             options.param(params[i], params[i + 1]);
         }
-        Collection<RunResult> results = new Runner(options.build()).run();
+        // as the suite runs them: quiet, a line per benchmark
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        int total = Suite.benchmarks(options.build());
+        Progress progress = new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8), System.err, false,
+                total);
+        Collection<RunResult> results = new Runner(options.build(), progress).run();
+        assertProgressLines(printed, total);
 
         Set<String> ran = results.stream()
                 .map(r -> r.getParams().getBenchmark().substring(benchmark.getName().length() + 1))
