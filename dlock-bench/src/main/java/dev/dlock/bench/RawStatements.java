@@ -5,11 +5,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Collection;
+import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * The statements dlock sends, per kind of server, to run with plain JDBC as the floor beside dlock: the same
- * SQL, prepared once per connection, with none of dlock's checks around it. Also the two questions the
- * benchmarks ask the server about a session: who it is, and whether it is waiting for a lock.
+ * SQL, prepared once per connection, with none of dlock's checks around it. Also the questions the
+ * benchmarks ask the server about sessions: who a session is, whether it is waiting for a lock, and how many of
+ * several are.
  */
 enum RawStatements {
     /** PostgreSQL advisory locks, as {@code dev.dlock.postgresql.AdvisoryLock} sends them. */
@@ -18,13 +22,15 @@ enum RawStatements {
             // one round trip: lock_timeout, local to the implicit transaction of the batch, bounds the wait
             "SELECT set_config('lock_timeout', ?, true); SELECT pg_advisory_lock(?)",
             "SELECT pg_backend_pid()",
-            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND locktype = 'advisory' AND NOT granted)"),
+            "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND locktype = 'advisory' AND NOT granted)",
+            "SELECT count(*) FROM pg_locks WHERE pid IN (%s) AND locktype = 'advisory' AND NOT granted"),
     /** MySQL and MariaDB named locks, as {@code dev.dlock.mysql.NamedLock} sends them to MariaDB. */
     MARIADB("SELECT GET_LOCK(?, ?)",
             "SELECT RELEASE_LOCK(?)",
             "SELECT GET_LOCK(?, ?)",
             "SELECT CONNECTION_ID()",
-            "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE = 'User lock'");
+            "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE = 'User lock'",
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN (%s) AND STATE = 'User lock'");
 
     /** The longest single {@code GET_LOCK} wait of dlock's (and the raw) "forever" loop: an hour. */
     private static final BigDecimal MARIADB_LONGEST_WAIT_SECONDS = BigDecimal.valueOf(3600);
@@ -34,13 +40,17 @@ enum RawStatements {
     final String waitSql;
     final String sessionIdSql;
     final String waitingSql;
+    /** How many of the sessions listed in place of {@code %s} wait for a lock. */
+    final String waitingCountSql;
 
-    RawStatements(String trySql, String unlockSql, String waitSql, String sessionIdSql, String waitingSql) {
+    RawStatements(String trySql, String unlockSql, String waitSql, String sessionIdSql, String waitingSql,
+                  String waitingCountSql) {
         this.trySql = trySql;
         this.unlockSql = unlockSql;
         this.waitSql = waitSql;
         this.sessionIdSql = sessionIdSql;
         this.waitingSql = waitingSql;
+        this.waitingCountSql = waitingCountSql;
     }
 
     static RawStatements forUrl(String url) {
@@ -74,6 +84,21 @@ enum RawStatements {
         };
     }
 
+    /**
+     * @return a question, asked on {@code observer}, how many of the sessions {@code sessionIds} wait for a lock
+     */
+    WaitCount waitCount(Connection observer, Collection<Long> sessionIds) throws SQLException {
+        // the ids are numbers the server gave: written into the SQL, one statement for any number of them
+        PreparedStatement statement = observer.prepareStatement(String.format(Locale.ROOT, waitingCountSql,
+                sessionIds.stream().map(String::valueOf).collect(Collectors.joining(", "))));
+        return () -> {
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getInt(1);
+            }
+        };
+    }
+
     /** @return the raw lock of {@code databaseKey} (as dlock derives it) on {@code connection} */
     RawLock lockOn(Connection connection, Object databaseKey) throws SQLException {
         return new RawLock(this, connection, databaseKey);
@@ -83,6 +108,12 @@ enum RawStatements {
     @FunctionalInterface
     interface WaitProbe {
         boolean waiting() throws SQLException;
+    }
+
+    /** How many of some sessions are waiting for a lock, asked from another connection. */
+    @FunctionalInterface
+    interface WaitCount {
+        int count() throws SQLException;
     }
 
     /** One key's raw statements, prepared once on one connection; not for concurrent use. */
@@ -126,6 +157,11 @@ enum RawStatements {
             do {
                 acquired = booleanOf(wait);
             } while (!acquired);
+        }
+
+        /** Cancels the blocking statement, from another thread, as dlock does when its waiter is interrupted. */
+        void cancel() throws SQLException {
+            wait.cancel();
         }
 
         /** @return whether it was acquired within {@code timeoutMillis} */
