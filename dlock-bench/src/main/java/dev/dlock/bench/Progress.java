@@ -18,8 +18,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * What the suite prints while it runs: one line per benchmark, {@code [3/14] UncontendedBenchmark.turns
- * db=postgresql ... done in 21 s}, as the {@link OutputFormat} of its JMH runs, forked or not (a fork's output
- * reaches the host's format).
+ * db=postgresql ... done in 21 s}, for JMH's benchmarks (as the {@link OutputFormat} of their runs, forked or
+ * not: a fork's output reaches the host's format) and for the measurements the suite makes itself.
  *
  * <p>Quiet by default: JMH's own output (some 4,000 lines for the suite) is kept, the last
  * {@value #KEPT_BYTES} bytes of the current benchmark's, and shown only if that benchmark fails, so that a
@@ -96,6 +96,19 @@ final class Progress implements OutputFormat {
         }
         err.flush();
         current = null;
+    }
+
+    /**
+     * A detail of a measurement: printed when verbose, else kept with the output shown if it fails.
+     *
+     * @param line the detail, e.g. one round's figures
+     */
+    void detail(String line) {
+        if (jmh != null) {
+            out.println("  " + line);
+        } else {
+            kept.add(line + System.lineSeparator());
+        }
     }
 
     private String elapsed() {

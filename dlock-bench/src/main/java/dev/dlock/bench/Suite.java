@@ -24,7 +24,6 @@ import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.BenchmarkList;
 import org.openjdk.jmh.runner.BenchmarkListEntry;
 import org.openjdk.jmh.runner.Runner;
-import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.format.OutputFormat;
 import org.openjdk.jmh.runner.format.OutputFormatFactory;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -43,7 +42,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *     [--only NAME,...] [--db postgresql,mariadb,mariadb-cj,JDBC-URL]
  * </pre>
  *
- * <p>While it runs, it prints one line per benchmark, {@code [3/14] UncontendedBenchmark.turns db=postgresql ...
+ * <p>While it runs, it prints one line per benchmark, {@code [3/20] UncontendedBenchmark.turns db=postgresql ...
  * done in 21 s}, then the tables. A benchmark that fails ends the run, and its JMH output (with the stack trace)
  * is printed.
  *
@@ -52,13 +51,17 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       its own, which costs seconds for PostgreSQL and tens of seconds for MariaDB): a few minutes on
  *       2 cores, figures that are indicative;</li>
  *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (37 minutes for both
- *       databases on 2 cores);</li>
- *   <li>{@code --verbose}: JMH's own output too, as it comes (some 4,000 lines);</li>
+ *       databases on 2 cores, and some 20 more for {@code waiting});</li>
+ *   <li>{@code --verbose}: JMH's own output too, as it comes (some 4,000 lines), and each round of the
+ *       {@code waiting} measurements;</li>
  *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions;</li>
- *   <li>{@code --only}: only the named parts: uncontended, timeout, handoff, contention, peers;</li>
+ *   <li>{@code --only}: only the named parts: waiting, uncontended, timeout, handoff, contention, peers;</li>
  *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
  *       {@code mariadb} (MariaDB's driver; {@code mariadb-cj} is MySQL Connector/J on the same server).</li>
  * </ul>
+ *
+ * <p>The part {@code waiting} ({@link WaitingBenchmark}) is measured by the suite itself, not by JMH, always in
+ * this JVM, and first: before any JMH run has left threads behind in it.
  */
 public final class Suite {
     /** One benchmark class, and how {@code --full} lengthens it. */
@@ -77,6 +80,8 @@ public final class Suite {
                     o -> o.warmupIterations(5).warmupTime(seconds(2)).measurementIterations(5).measurementTime(seconds(2))),
             new Part("peers", PeerBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))));
     private static final int FULL_FORKS = 3;
+    /** The part measured outside JMH, by {@link WaitingBenchmark}. */
+    private static final String WAITING = "waiting";
 
     private Suite() {
     }
@@ -87,11 +92,12 @@ public final class Suite {
      * @param args {@code --full}, {@code --verbose}, {@code --markdown FILE}, {@code --only NAME,...},
      *             {@code --db LIST}
      */
-    public static void main(String[] args) throws RunnerException, IOException {
+    public static void main(String[] args) throws Exception {
         boolean full = false;
         boolean verbose = false;
         Path markdown = null;
-        List<String> names = PARTS.stream().map(Part::name).toList();
+        List<String> names = new ArrayList<>(List.of(WAITING));
+        PARTS.forEach(p -> names.add(p.name()));
         List<String> only = names;
         List<String> dbs = null;
         for (int i = 0; i < args.length; i++) {
@@ -136,11 +142,16 @@ public final class Suite {
                     .shouldFailOnError(true);
             runs.add((full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0)).build());
         }
-        int total = runs.stream().mapToInt(Suite::benchmarks).sum();
+        WaitingBenchmark.Settings waiting = full ? WaitingBenchmark.Settings.FULL : WaitingBenchmark.Settings.DEFAULT;
+        List<String> waitingDbs = only.contains(WAITING) ? dbs : List.of();
+        int total = waitingDbs.size() * waiting.runs() + runs.stream().mapToInt(Suite::benchmarks).sum();
         Progress progress = new Progress(System.out, System.err, verbose, total);
 
         List<RunResult> results = new ArrayList<>();
         try {
+            for (String db : waitingDbs) {
+                results.addAll(WaitingBenchmark.run(db, waiting, progress));
+            }
             for (Options options : runs) {
                 results.addAll(new Runner(options, progress).run());
             }

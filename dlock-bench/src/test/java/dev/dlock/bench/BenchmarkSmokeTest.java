@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
@@ -18,6 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
 import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
@@ -30,6 +33,9 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * no times: figures from a test run mean nothing.
  */
 class BenchmarkSmokeTest {
+    /** The waiting measurements at their shortest: a round of 200 ms windows, five interrupt samples. */
+    private static final WaitingBenchmark.Settings BRIEF_WAITING =
+            new WaitingBenchmark.Settings(1, Duration.ofMillis(200), Duration.ZERO, List.of(1, 50), 1, 5);
     private static final Pattern PROGRESS_LINE =
             Pattern.compile("\\[(\\d+)/(\\d+)] \\w+\\.\\w+ db=postgresql( \\w+=\\w+)* \\.\\.\\. done in [0-9.]+ s");
 
@@ -71,6 +77,43 @@ class BenchmarkSmokeTest {
     @Test
     void peerBenchmarksRunAndReport() throws RunnerException {
         assertRunsAndReports(PeerBenchmark.class, "Spring JdbcLockRegistry");
+    }
+
+    @Test
+    void waitingMeasurementsRunAndReport() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Progress progress = new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8), System.err, false,
+                BRIEF_WAITING.runs());
+        List<RunResult> results = WaitingBenchmark.run(BenchDatabase.POSTGRESQL, BRIEF_WAITING, progress);
+
+        assertProgressLines(printed, BRIEF_WAITING.runs());
+        assertEquals(List.of("cpu 1", "cpu 50", "interrupt"), results.stream()
+                .map(r -> Progress.name(r.getParams()).replaceAll("^WaitingBenchmark\\.| db=postgresql|waiters=", ""))
+                .toList());
+        for (RunResult result : results) {
+            List<String> expected = result.getParams().getBenchmark().endsWith(".cpu")
+                    ? List.of("dlock", "raw", "dlockTicks", "rawTicks")
+                    : List.of("dlock", "raw");
+            long samples = result.getParams().getBenchmark().endsWith(".cpu") ? BRIEF_WAITING.rounds()
+                    : BRIEF_WAITING.samples();
+            assertEquals(samples, result.getPrimaryResult().getSampleCount(), () -> "dlock of " + result.getParams());
+            for (String figure : expected.subList(1, expected.size())) {
+                Result<?> secondary = result.getSecondaryResults().get(figure);
+                assertTrue(secondary != null && secondary.getSampleCount() == samples,
+                        () -> "no " + figure + " figures in " + result.getParams());
+            }
+        }
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        ResultFormatFactory.getInstance(ResultFormatType.JSON, new PrintStream(json, true, StandardCharsets.UTF_8))
+                .writeOut(results);
+        assertTrue(json.toString(StandardCharsets.UTF_8)
+                .contains("\"benchmark\" : \"dev.dlock.bench.WaitingBenchmark.cpu\""), "the measurements in JMH's JSON");
+        String text = new Report(results, List.of(BenchDatabase.POSTGRESQL)).tables().stream()
+                .map(Table::toText).collect(Collectors.joining());
+        for (String expected : List.of("5. Waiting", "PostgreSQL   1 ", "PostgreSQL  50 ", "6. Interrupt",
+                "raw Statement.cancel()", "dlock Thread.interrupt()")) {
+            assertTrue(text.contains(expected), () -> "the report lacks " + expected + ":\n" + text);
+        }
     }
 
     @Test
