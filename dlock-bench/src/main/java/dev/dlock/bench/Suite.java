@@ -165,7 +165,8 @@ public final class Suite {
             ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
         }
         List<Table> tables = new Report(results, dbs).tables();
-        String environment = environment(full, dbs, noMariaDb);
+        String environment = environment(full, dbs, noMariaDb, waitingDbs.isEmpty() ? null : waiting,
+                !runs.isEmpty());
         System.out.println();
         System.out.println(environment);
         tables.forEach(t -> System.out.println(t.toText()));
@@ -190,7 +191,12 @@ public final class Suite {
         return count;
     }
 
-    private static String environment(boolean full, List<String> dbs, String noMariaDb) {
+    /**
+     * @param waiting how the part {@code waiting} ran; {@code null} if it did not
+     * @param jmh     whether any JMH benchmark ran
+     */
+    private static String environment(boolean full, List<String> dbs, String noMariaDb,
+                                      WaitingBenchmark.Settings waiting, boolean jmh) {
         StringBuilder out = new StringBuilder("dlock benchmark suite, ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT)))
                 .append('\n');
@@ -205,10 +211,17 @@ public final class Suite {
         if (noMariaDb != null) {
             out.append("  MariaDB: not measured: ").append(noMariaDb).append('\n');
         }
-        out.append("  settings: ").append(full
-                ? FULL_FORKS + " forks per benchmark, long iterations (--full)"
-                : "no forks (one JVM, one server per database), short iterations (default; figures are indicative)")
-                .append('\n');
+        if (jmh) {
+            out.append("  settings: ").append(full
+                    ? FULL_FORKS + " forks per benchmark, long iterations (--full)"
+                    : "no forks (one JVM, one server per database), short iterations (default; figures are indicative)")
+                    .append('\n');
+        }
+        if (waiting != null) {
+            out.append(String.format(Locale.ROOT, "  waiting: in this JVM, %d rounds of %d s windows, %d interrupt"
+                            + " samples of each kind%s\n", waiting.rounds(), waiting.window().toSeconds(),
+                    waiting.samples(), full ? " (--full)" : " (default; figures are indicative)"));
+        }
         return out.toString();
     }
 
