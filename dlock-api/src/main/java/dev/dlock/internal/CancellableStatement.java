@@ -44,7 +44,7 @@ final class CancellableStatement extends AbstractInterruptibleChannel {
     /** How often a statement is cancelled again after the first cancel, until it returns. */
     static final long RECANCEL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     /** How often the waiting threads are looked at, for drivers that take over the interrupt registration. */
-    static final long SAFETY_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    static final long SAFETY_POLL_NANOS = TimeUnit.SECONDS.toNanos(1);
     /** A cancel that cannot reach its server for this long is left behind; the waiting thread is not held hostage. */
     private static final long LONGEST_DRAIN_NANOS = TimeUnit.SECONDS.toNanos(10);
 
