@@ -29,7 +29,8 @@ import java.util.stream.Stream;
  *       password in it: that server.</li>
  * </ul>
  * An embedded server starts once per JVM (once per JMH fork), keeps its files under this module's
- * {@code target/}, and stops when the JVM exits.
+ * {@code target/} (all but its Unix socket, which goes to a short folder under {@code /tmp}: socket paths are
+ * limited to 107 bytes), and stops when the JVM exits.
  */
 final class BenchDatabase {
     /** The value of the {@code db} parameter for PostgreSQL. */
