@@ -1,5 +1,6 @@
 package dev.dlock;
 
+import java.sql.Connection;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
@@ -110,6 +111,64 @@ public interface DataSourceLocks {
      */
     boolean runIfFree(LockKey key, Runnable action);
 
+    /**
+     * The lock and the writes in one transaction: borrows a connection, starts a transaction, takes the lock for
+     * that transaction (waiting up to {@code timeout}), runs {@code work} with the connection, commits, and gives
+     * the connection back. If anything throws, the transaction is rolled back and the exception passed on as it
+     * is; the connection goes back to the pool unless its state is uncertain (then it is aborted).
+     *
+     * <p>The lock is transaction-scoped where the dialect has that scope (PostgreSQL
+     * {@code pg_advisory_xact_lock}, SQL Server {@code @LockOwner = 'Transaction'}, Oracle
+     * {@code release_on_commit => TRUE}): it ends with the commit or rollback, on the server, whatever happens to
+     * this JVM. MySQL and MariaDB have no such scope: there it is a session lock released right after the
+     * commit or rollback.
+     *
+     * <p>This is the strongest safety pattern dlock offers: the lock and the writes live and die together. If
+     * the session dies while the work runs, the lock is freed and the writes roll back with it, so a second
+     * holder can never see half of them. It is also the form that works through a transaction-pooling proxy
+     * (PgBouncer in transaction mode, Supavisor): the whole transaction stays on one server session, where a
+     * session lock would be stranded.
+     *
+     * @param key     the lock name
+     * @param timeout how long to wait for the lock
+     * @param work    what to do inside the transaction, with its connection (do not commit, roll back or close it)
+     * @param <T>     what the work returns
+     * @return what the work returned, after the commit
+     * @throws LockTimeoutException if the lock was not had within {@code timeout}; the work did not run
+     * @throws Exception            whatever {@code work} threw, after the rollback
+     */
+    default <T> T inTransaction(String key, Duration timeout, TransactionWork<T> work) throws Exception {
+        return inTransaction(LockKey.of(key), timeout, work);
+    }
+
+    /**
+     * {@link #inTransaction(String, Duration, TransactionWork)} for any key.
+     *
+     * @param key     the key
+     * @param timeout how long to wait for the lock
+     * @param work    what to do inside the transaction, with its connection
+     * @param <T>     what the work returns
+     * @return what the work returned, after the commit
+     * @throws LockTimeoutException if the lock was not had within {@code timeout}; the work did not run
+     * @throws Exception            whatever {@code work} threw, after the rollback
+     */
+    <T> T inTransaction(LockKey key, Duration timeout, TransactionWork<T> work) throws Exception;
+
     /** @return the dialect of the data source's database */
     String dialect();
+
+    /**
+     * Work done inside {@link #inTransaction}'s transaction, with its connection.
+     *
+     * @param <T> what it returns
+     */
+    @FunctionalInterface
+    interface TransactionWork<T> {
+        /**
+         * @param connection the connection whose transaction holds the lock; dlock commits or rolls back
+         * @return the result
+         * @throws Exception anything; the transaction is rolled back
+         */
+        T run(Connection connection) throws Exception;
+    }
 }

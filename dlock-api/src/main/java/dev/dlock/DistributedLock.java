@@ -40,6 +40,9 @@ public interface DistributedLock extends AutoCloseable {
      * @return this lock, held, for use in try-with-resources
      * @throws IllegalStateException      if this object already holds its lock, the connection is closed, or a
      *                                    transaction-scoped lock is asked for in auto-commit mode
+     * @throws DialectNotFoundException   at the first request on a connection whose server cannot lock for other
+     *                                    sessions: a PostgreSQL hot standby, a MySQL or MariaDB read-only server,
+     *                                    CockroachDB (its advisory locks lock nothing)
      * @throws LockAlreadyHeldException   if another lock object holds this key on the same connection
      * @throws LockInterruptedException   if the thread was interrupted before or while waiting
      * @throws DistributedLockException   if the database failed; the {@link java.sql.SQLException} is the cause
@@ -89,8 +92,10 @@ public interface DistributedLock extends AutoCloseable {
      * Gives the lock back.
      *
      * @throws LockNotHeldException     if this object does not hold the lock; nothing is sent
-     * @throws LockLostException        if the database says the lock was no longer held; this object no longer
-     *                                  holds it either
+     * @throws LockLostException        if the database says the lock was no longer held, or if the connection now
+     *                                  reaches another server session than the one the lock was taken on (a
+     *                                  transaction-pooling proxy: the lock is stranded there, and the message says
+     *                                  so); this object no longer holds it either
      * @throws IllegalStateException    for a transaction-scoped lock on a database that only releases those at
      *                                  commit or rollback (PostgreSQL)
      * @throws DistributedLockException if the database failed; the lock stays marked held (for example inside
@@ -142,8 +147,9 @@ public interface DistributedLock extends AutoCloseable {
      *
      * @return {@code true} if the server shows the lock held by this connection; {@code false} if not, or if
      *         the connection is closed or broken
+     * @throws LockLostException        if the connection now reaches another server session than the one the
+     *                                  lock was taken on (a transaction-pooling proxy); this object no longer holds it
      * @throws DistributedLockException if the question failed on a live connection
-     * @throws UnsupportedOperationException if the dialect cannot ask
      */
     boolean isHeldOnServer();
 

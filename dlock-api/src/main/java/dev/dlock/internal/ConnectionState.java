@@ -1,5 +1,7 @@
 package dev.dlock.internal;
 
+import dev.dlock.DialectNotFoundException;
+import dev.dlock.DistributedLockException;
 import dev.dlock.spi.LockProvider;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -20,6 +22,8 @@ final class ConnectionState {
 
     private final LockProvider provider;
     private final Set<Object> heldKeys = new HashSet<>();
+    private boolean serverChecked;
+    private String refusal;
     private final AtomicReference<Thread> waiter = new AtomicReference<>();
 
     private ConnectionState(LockProvider provider) {
@@ -53,6 +57,30 @@ final class ConnectionState {
 
     LockProvider provider() {
         return provider;
+    }
+
+    /**
+     * Asks the dialect, once per physical connection, whether its server can give locks that exclude other
+     * sessions ({@link LockProvider#refuses}), and throws the answer again on every later request if not. A
+     * question that fails is asked again next time.
+     *
+     * @param connection the connection, as the caller handed it over
+     * @throws DialectNotFoundException if the server cannot lock for others
+     * @throws DistributedLockException if the question failed
+     */
+    synchronized void checkServer(Connection connection) {
+        if (!serverChecked) {
+            try {
+                refusal = provider.refuses(connection);
+            } catch (SQLException e) {
+                throw new DistributedLockException(provider.dialect() + ": cannot ask the server whether it can"
+                        + " lock for other sessions: " + e.getMessage(), e);
+            }
+            serverChecked = true;
+        }
+        if (refusal != null) {
+            throw new DialectNotFoundException(refusal);
+        }
     }
 
     /** @return {@code false} if another lock object already holds {@code databaseKey} on this connection */

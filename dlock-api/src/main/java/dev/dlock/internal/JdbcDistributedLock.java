@@ -14,6 +14,7 @@ import dev.dlock.spi.DialectLock;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -32,6 +33,8 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     private final DialectLock dialectLock;
     private final ReentrantLock oneCallAtATime = new ReentrantLock();
     private volatile boolean held;
+    /** The server session the lock was granted on, where the dialect reads it; {@code null} otherwise. */
+    private Object grantedSession;
 
     JdbcDistributedLock(Connection connection, ConnectionState state, String dialect, LockKey key,
                         LockOptions options, DialectLock dialectLock) {
@@ -73,6 +76,11 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         if (request.waits() && request.abandoned()) {
             throw interrupted(request, null);
         }
+        state.checkServer(connection);
+        if (request.waits()) {
+            // a read that outlasts the driver's network timeout breaks the connection: each request stays below it
+            request.limitEachRequestTo(networkTimeoutNanos(connection) / 4 * 3);
+        }
         Object identity = dialectLock.identity();
         // locks that end only with their transaction cannot cascade through a release, so they are not counted
         boolean counted = dialectLock.releasable();
@@ -92,8 +100,18 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
                 state.free(identity);
             }
         }
+        grantedSession = acquired ? dialectLock.session() : null;
         held = acquired;
         return acquired;
+    }
+
+    /** @return the driver's network timeout ({@code socketTimeout}) in nanoseconds, or 0 for none or unknown */
+    private static long networkTimeoutNanos(Connection connection) {
+        try {
+            return TimeUnit.MILLISECONDS.toNanos(Math.max(0, connection.getNetworkTimeout()));
+        } catch (SQLException | RuntimeException | AbstractMethodError notSupported) {
+            return 0; // a pool or driver that cannot tell: no limit of dlock's own
+        }
     }
 
     /**
@@ -204,9 +222,33 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
                     + e.getMessage(), e);
         }
         markReleased();
+        checkSameSession();
         if (!released) {
             throw new LockLostException(describe() + " was not held on the server when released: the session lost"
                     + " it (killed, reset, or released behind dlock's back)");
+        }
+    }
+
+    /**
+     * After a statement on the lock's connection: did it reach the server session the lock was granted on? A
+     * transaction-pooling proxy hands sessions around between transactions, and the lock stays behind.
+     *
+     * @throws LockLostException if the session changed; this object no longer holds the lock
+     */
+    private void checkSameSession() {
+        Object now = dialectLock.session();
+        Object granted = grantedSession;
+        if (granted != null && now != null && !granted.equals(now)) {
+            if (held) {
+                markReleased();
+            }
+            throw new LockLostException(describe() + " was taken on server session " + granted + ", but its connection"
+                    + " now reaches session " + now + ": the connection goes through a transaction-pooling proxy"
+                    + " (PgBouncer or Supavisor in transaction mode, ProxySQL multiplexing, and the like), which hands"
+                    + " server sessions to other clients between transactions, while a session lock stays on the"
+                    + " session that took it. The lock is stranded on session " + granted + " until that session ends"
+                    + " (dlock sent no release there). Take session locks on a direct or session-pooled connection,"
+                    + " or lock inside a transaction with DataSourceLocks.inTransaction(...)");
         }
     }
 
@@ -223,6 +265,21 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
                 return;
             }
             releaseLocked();
+        } finally {
+            oneCallAtATime.unlock();
+        }
+    }
+
+    /**
+     * Marks a lock released that its transaction's commit or rollback ended on the server, without a statement
+     * (for {@link PooledLocks#inTransaction}).
+     */
+    void endedWithTransaction() {
+        oneCallAtATime.lock();
+        try {
+            if (held) {
+                markReleased();
+            }
         } finally {
             oneCallAtATime.unlock();
         }
@@ -258,8 +315,9 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         if (isClosed(connection)) {
             return false;
         }
+        boolean answer;
         try {
-            return dialectLock.isHeld(connection);
+            answer = dialectLock.isHeld(connection);
         } catch (SQLException e) {
             if (isClosed(connection)) {
                 return false;
@@ -267,6 +325,8 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
             throw new DistributedLockException(describe() + ": cannot ask the server whether it is held: "
                     + e.getMessage(), e);
         }
+        checkSameSession();
+        return answer;
     }
 
     @Override

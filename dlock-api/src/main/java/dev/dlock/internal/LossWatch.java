@@ -1,6 +1,7 @@
 package dev.dlock.internal;
 
 import dev.dlock.DistributedLock;
+import dev.dlock.LockLostException;
 import dev.dlock.LockWatch;
 import java.time.Duration;
 import java.util.Objects;
@@ -49,6 +50,8 @@ final class LossWatch implements LockWatch {
         Boolean held;
         try {
             held = lock.checkIfIdle();
+        } catch (LockLostException e) {
+            held = false; // the server session is not the one the lock was taken on: lost all the same
         } catch (RuntimeException e) {
             return; // the question failed on a live connection: ask again next round
         }

@@ -29,6 +29,9 @@ final class PendingRequest implements LockRequest {
     private volatile boolean interruptSeen;
     private volatile CancellableStatement running;
 
+    /** The longest wait one database request may be given, in nanoseconds; {@link Long#MAX_VALUE} for no limit. */
+    private long longestRequestNanos = Long.MAX_VALUE;
+
     // the current bounded database request; written and read on the waiting thread
     private long requestStartNanos;
     private long requestBoundNanos;
@@ -114,6 +117,17 @@ final class PendingRequest implements LockRequest {
         cancelSent = false;
     }
 
+    /**
+     * Keeps every database request of this caller's request below {@code nanos} (the driver's network timeout,
+     * past which a read breaks the connection), whatever the dialect's own longest wait. A dialect that counts
+     * whole units gets at least one.
+     *
+     * @param nanos the longest wait of one request; 0 or less for no limit
+     */
+    void limitEachRequestTo(long nanos) {
+        longestRequestNanos = nanos > 0 ? nanos : Long.MAX_VALUE;
+    }
+
     @Override
     public long timeout(TimeUnit unit, long max) {
         Objects.requireNonNull(unit, "unit");
@@ -121,7 +135,10 @@ final class PendingRequest implements LockRequest {
             throw new IllegalArgumentException("the longest timeout must be positive: " + max);
         }
         long remaining = remainingNanos();
-        long units = remaining == 0 ? 0 : Math.min(ceilDiv(remaining, unit.toNanos(1)), max);
+        long unitNanos = unit.toNanos(1);
+        long longest = longestRequestNanos == Long.MAX_VALUE ? max
+                : Math.min(max, Math.max(1, longestRequestNanos / unitNanos));
+        long units = remaining == 0 ? 0 : Math.min(ceilDiv(remaining, unitNanos), longest);
         requestBoundNanos = unit.toNanos(units); // saturates
         return units;
     }
@@ -165,6 +182,8 @@ final class PendingRequest implements LockRequest {
         if (!waits()) {
             return execution.call(); // one attempt: it does not block, so there is nothing to cancel
         }
+        // a driver's default query timeout (mssql-jdbc's queryTimeout, say) would cut the wait: dlock bounds it
+        statement.setQueryTimeout(0);
         CancellableStatement cancellable = new CancellableStatement(this, statement,
                 cutAtDeadline ? remainingNanos() : -1);
         running = cancellable;

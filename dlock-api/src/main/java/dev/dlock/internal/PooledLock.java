@@ -107,7 +107,7 @@ final class PooledLock extends AbstractDistributedLock {
         }
     }
 
-    private static void returnToPool(Connection connection) {
+    static void returnToPool(Connection connection) {
         try {
             connection.close();
         } catch (SQLException ignored) {
@@ -115,11 +115,18 @@ final class PooledLock extends AbstractDistributedLock {
         }
     }
 
-    private static void abort(Connection connection, Throwable reason) {
+    /**
+     * Ends the connection's session (and every lock of it on the server) instead of giving it back as it is.
+     *
+     * @param reason what is on its way out, to add a failed abort to; {@code null} if nothing is
+     */
+    static void abort(Connection connection, Throwable reason) {
         try {
             connection.abort(ABORT_EXECUTOR);
         } catch (SQLException | RuntimeException e) {
-            reason.addSuppressed(e);
+            if (reason != null) {
+                reason.addSuppressed(e);
+            }
         }
         returnToPool(connection);
     }

@@ -16,6 +16,8 @@ import javax.sql.DataSource;
 
 /** {@link DataSourceLocks}: locks that own a pooled connection while they hold. */
 public final class PooledLocks implements DataSourceLocks {
+    private static final LockOptions TRANSACTION_LOCK = LockOptions.builder().scope(LockScope.TRANSACTION).build();
+
     private final DataSource dataSource;
     private final LockProvider provider;
 
@@ -90,6 +92,101 @@ public final class PooledLocks implements DataSourceLocks {
         }
         lock.release();
         return result;
+    }
+
+    @Override
+    public <T> T inTransaction(LockKey key, Duration timeout, TransactionWork<T> work) throws Exception {
+        Objects.requireNonNull(key, "key");
+        PendingRequest.checkedNanos(timeout);
+        Objects.requireNonNull(work, "work");
+        LockOptions options = provider.supportedScopes().contains(LockScope.TRANSACTION) ? TRANSACTION_LOCK
+                : LockOptions.DEFAULT;
+        LockFactory.dialectLock(provider, key, options); // the key is checked before a connection is borrowed
+        Connection connection = borrow(key);
+        boolean clean = false;
+        try {
+            boolean autoCommit = connection.getAutoCommit();
+            connection.setAutoCommit(false);
+            JdbcDistributedLock lock = LockFactory.create(connection, key, options);
+            T result;
+            try {
+                lock.acquire(timeout);
+                result = work.run(connection);
+                connection.commit();
+            } catch (Exception | Error failure) {
+                clean = rollBack(connection, failure) & endLock(lock, failure)
+                        & restoreAutoCommit(connection, autoCommit, failure);
+                throw failure;
+            }
+            endLock(lock, null);
+            connection.setAutoCommit(autoCommit);
+            clean = true;
+            return result;
+        } finally {
+            if (clean) {
+                PooledLock.returnToPool(connection);
+            } else {
+                PooledLock.abort(connection, null); // a lock or a transaction may be left on it: end the session
+            }
+        }
+    }
+
+    /** @return whether auto-commit is back as it was; if not, the failure is added to {@code failure} */
+    private static boolean restoreAutoCommit(Connection connection, boolean autoCommit, Throwable failure) {
+        try {
+            connection.setAutoCommit(autoCommit);
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return false;
+        }
+    }
+
+    /** @return whether the rollback went through; if not, its failure is added to {@code failure} */
+    private static boolean rollBack(Connection connection, Throwable failure) {
+        try {
+            connection.rollback();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            failure.addSuppressed(e);
+            return false;
+        }
+    }
+
+    /**
+     * Ends the lock of {@link #inTransaction} after its commit or rollback: a transaction lock ended with the
+     * transaction; a session lock (MySQL, MariaDB) is released now.
+     *
+     * @param failure what is already on its way out, to add a failed release to; {@code null} to throw it
+     * @return whether the lock is known to be gone
+     */
+    private static boolean endLock(JdbcDistributedLock lock, Throwable failure) {
+        if (!lock.isLocked()) {
+            return true;
+        }
+        if (lock.options().scope() == LockScope.TRANSACTION) {
+            lock.endedWithTransaction();
+            return true;
+        }
+        try {
+            lock.release();
+            return true;
+        } catch (RuntimeException e) {
+            if (failure == null) {
+                throw e;
+            }
+            failure.addSuppressed(e);
+            return false;
+        }
+    }
+
+    private Connection borrow(LockKey key) {
+        try {
+            return dataSource.getConnection();
+        } catch (SQLException e) {
+            throw new DistributedLockException("cannot borrow a connection for " + provider.dialect() + " lock " + key
+                    + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

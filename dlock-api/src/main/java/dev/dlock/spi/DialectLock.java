@@ -66,6 +66,21 @@ public interface DialectLock {
     boolean isHeld(Connection connection) throws SQLException;
 
     /**
+     * The server session the last statement of this lock ran on (PostgreSQL's {@code pg_backend_pid()}, MySQL's
+     * {@code CONNECTION_ID()}), for a dialect that reads it in the statements it sends anyway. With it the API
+     * tells when a connection no longer reaches the session its lock was taken on: a transaction-pooling proxy
+     * (PgBouncer in transaction mode, and the like) hands server sessions to other clients between
+     * transactions, and a session lock stays behind on the session that took it. Such a dialect also sends its
+     * {@link #unlock} only to the session it was granted on, so that a release through the proxy can never free
+     * another client's lock. The default, {@code null}, means the dialect does not know.
+     *
+     * @return the session's id as the server names it, or {@code null}
+     */
+    default Object session() {
+        return null;
+    }
+
+    /**
      * Whether {@link #unlock} can end this lock before its transaction does. {@code false} for locks the
      * database only releases at commit or rollback (PostgreSQL's {@code pg_advisory_xact_lock}).
      *

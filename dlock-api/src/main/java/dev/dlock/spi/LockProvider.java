@@ -4,6 +4,8 @@ import dev.dlock.LockKey;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Set;
 
 /**
@@ -49,6 +51,22 @@ public interface LockProvider {
      * @return the reason, or {@code null}
      */
     default String declines(String productName, String productVersion) {
+        return null;
+    }
+
+    /**
+     * Why the server behind {@code connection} cannot give locks that exclude other sessions, although this
+     * provider handles its product: a PostgreSQL hot standby (its advisory locks exclude nobody on the
+     * primary), a server that speaks a database's protocol but whose lock functions do nothing (CockroachDB's
+     * {@code pg_advisory_lock}), a read-only replica. Called once per physical connection, at its first lock
+     * request; the answer is remembered. The default has nothing to say.
+     *
+     * @param connection a connection this provider handles, in whatever transaction state its caller left it
+     * @return why locks on this server would exclude nobody, for a {@link dev.dlock.DialectNotFoundException};
+     *         {@code null} when they work
+     * @throws SQLException if the question fails
+     */
+    default String refuses(Connection connection) throws SQLException {
         return null;
     }
 

@@ -40,7 +40,9 @@ public interface LockRequest {
     /**
      * Runs {@code execution}, which executes {@code statement} and may block in it, so that an interrupt of
      * the waiting thread or the caller's cancel stops the statement on the server. Returns when
-     * {@code execution} does and no cancel of {@code statement} is on its way any more.
+     * {@code execution} does and no cancel of {@code statement} is on its way any more. The statement's client-side
+     * query timeout is set to none first ({@code setQueryTimeout(0)}): the wait is bounded by
+     * {@link #timeout}, not by a driver's default.
      *
      * <p>A statement ended by such a cancel usually fails (or answers as the database answers a cancelled
      * wait): let the failure through, or map the answer to "not granted"; the API asks

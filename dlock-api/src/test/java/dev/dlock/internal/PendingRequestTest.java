@@ -90,6 +90,24 @@ class PendingRequestTest {
     }
 
     @Test
+    void eachRequestStaysBelowTheLimitGivenAndWholeUnitsGetAtLeastOne() {
+        PendingRequest request = PendingRequest.untilHeld();
+        request.limitEachRequestTo(TimeUnit.MILLISECONDS.toNanos(1500));
+        assertThat(request.timeout(TimeUnit.MILLISECONDS, Integer.MAX_VALUE)).isEqualTo(1500);
+        assertThat(request.timeout(TimeUnit.MICROSECONDS, 3_600_000_000L)).isEqualTo(1_500_000);
+        assertThat(request.timeout(TimeUnit.SECONDS, 3600)).as("rounded down, below the limit").isEqualTo(1);
+        request.limitEachRequestTo(TimeUnit.MILLISECONDS.toNanos(300));
+        assertThat(request.timeout(TimeUnit.SECONDS, 3600)).as("a whole-second database waits a second").isEqualTo(1);
+        assertThat(request.timeout(TimeUnit.MILLISECONDS, 100)).as("the dialect's own limit, when lower").isEqualTo(100);
+        request.limitEachRequestTo(0);
+        assertThat(request.timeout(TimeUnit.SECONDS, 3600)).as("no limit").isEqualTo(3600);
+        PendingRequest shortOne = PendingRequest.upTo(Duration.ofMillis(200));
+        shortOne.limitEachRequestTo(TimeUnit.SECONDS.toNanos(10));
+        assertThat(shortOne.timeout(TimeUnit.MILLISECONDS, Integer.MAX_VALUE)).as("the deadline, when nearer")
+                .isBetween(1L, 200L);
+    }
+
+    @Test
     void badArgumentsAreRefused() {
         assertThatThrownBy(() -> PendingRequest.upTo(null)).isInstanceOf(NullPointerException.class)
                 .hasMessageContaining("timeout");

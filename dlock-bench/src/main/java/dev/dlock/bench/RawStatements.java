@@ -17,17 +17,22 @@ import java.util.stream.Collectors;
  */
 enum RawStatements {
     /** PostgreSQL advisory locks, as {@code dev.dlock.postgresql.AdvisoryLock} sends them. */
-    POSTGRESQL("SELECT pg_try_advisory_lock(?)",
-            "SELECT pg_advisory_unlock(?)",
-            // one round trip: lock_timeout, local to the implicit transaction of the batch, bounds the wait
-            "SELECT set_config('lock_timeout', ?, true); SELECT pg_advisory_lock(?)",
+    POSTGRESQL("SELECT pg_try_advisory_lock(?), pg_backend_pid()",
+            // the release goes only to the session the lock was granted on (parameter 1)
+            "SELECT CASE WHEN pg_backend_pid() = COALESCE(?, pg_backend_pid()) THEN pg_advisory_unlock(?) END,"
+                    + " pg_backend_pid()",
+            // one round trip: lock_timeout, and statement_timeout off, local to the implicit transaction of the
+            // batch, bound the wait
+            "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', '0', true);"
+                    + " SELECT pg_advisory_lock(?), pg_backend_pid()",
             "SELECT pg_backend_pid()",
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND locktype = 'advisory' AND NOT granted)",
             "SELECT count(*) FROM pg_locks WHERE pid IN (%s) AND locktype = 'advisory' AND NOT granted"),
     /** MySQL and MariaDB named locks, as {@code dev.dlock.mysql.NamedLock} sends them to MariaDB. */
-    MARIADB("SELECT GET_LOCK(?, ?)",
-            "SELECT RELEASE_LOCK(?)",
-            "SELECT GET_LOCK(?, ?)",
+    MARIADB("SELECT GET_LOCK(?, ?), CONNECTION_ID()",
+            "SELECT IF(CONNECTION_ID() = COALESCE(?, CONNECTION_ID()), RELEASE_LOCK(?), NULL), CONNECTION_ID()",
+            // a session's max_statement_time does not cut the wait
+            "SET STATEMENT max_statement_time=0 FOR SELECT GET_LOCK(?, ?), CONNECTION_ID()",
             "SELECT CONNECTION_ID()",
             "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE = 'User lock'",
             "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN (%s) AND STATE = 'User lock'");
@@ -131,7 +136,8 @@ enum RawStatements {
                 tryLock.setBigDecimal(2, BigDecimal.ZERO); // dlock's one attempt: a zero wait
             }
             unlock = connection.prepareStatement(kind.unlockSql);
-            unlock.setObject(1, databaseKey);
+            unlock.setLong(1, kind.sessionId(connection)); // dlock knows it from the statement that took the lock
+            unlock.setObject(2, databaseKey);
             wait = connection.prepareStatement(kind.waitSql);
             wait.setObject(kind == POSTGRESQL ? 2 : 1, databaseKey);
         }
@@ -147,7 +153,7 @@ enum RawStatements {
         /** Waits as long as it takes. */
         void lock() throws SQLException {
             if (kind == POSTGRESQL) {
-                wait.setString(1, "0");
+                wait.setString(1, Integer.toString(Integer.MAX_VALUE)); // dlock's longest request, as in acquire()
                 wait.execute();
                 return;
             }
@@ -183,7 +189,9 @@ enum RawStatements {
         }
 
         private static boolean booleanOf(PreparedStatement statement) throws SQLException {
-            try (ResultSet rs = statement.executeQuery()) {
+            // execute(), as dlock does: Connector/J refuses executeQuery() for SET STATEMENT ... FOR SELECT
+            statement.execute();
+            try (ResultSet rs = statement.getResultSet()) {
                 rs.next();
                 boolean value = rs.getBoolean(1);
                 if (rs.wasNull()) {

@@ -186,12 +186,30 @@ class ApplicationLockStatementTest {
 
         @Test
         void acquireWaitsAnIntOfMillisecondsAtATime() {
-            expectGet("k", Integer.MAX_VALUE).returnsOut(1, 1);
+            ExpectedStatement get = expectGet("k", Integer.MAX_VALUE).returnsOut(1, 1);
             expectRelease("k", "Session").returnsOut(1, 0);
             DistributedLock lock = lock("k");
             assertThat(lock.acquire()).isSameAs(lock);
             assertThat(lock.isLocked()).isTrue();
+            assertThat(get.queryTimeout()).as("a driver's default queryTimeout does not cut the wait").isZero();
             lock.close();
+        }
+
+        @Test
+        void eachRequestStaysBelowTheDriversNetworkTimeout() {
+            db.networkTimeout(2000); // a read past it would break the connection
+            expectGet("k", 1500).returnsOut(1, 1);
+            expectRelease("k", "Session").returnsOut(1, 0);
+            DistributedLock lock = lock("k");
+            lock.acquire();
+            lock.release();
+        }
+
+        @Test
+        void oneAttemptKeepsTheCallersQueryTimeout() {
+            ExpectedStatement get = expectGet("k", 0).returnsOut(1, -1);
+            assertThat(lock("k").tryAcquire()).isFalse();
+            assertThat(get.queryTimeout()).as("not touched").isNull();
         }
 
         @Test

@@ -7,6 +7,10 @@ import dev.dlock.LockScope;
 import dev.dlock.spi.DialectLock;
 import dev.dlock.spi.LockNames;
 import dev.dlock.spi.LockProvider;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -48,6 +52,21 @@ abstract class NamedLockProvider implements LockProvider {
         }
         checkName(key, name);
         return new NamedLock(name, wholeSeconds(), foldsCase() ? name.toLowerCase(Locale.ROOT) : name);
+    }
+
+    /**
+     * A read-only server ({@code @@read_only}, as replicas run) grants {@code GET_LOCK} on itself alone: the lock
+     * would exclude nobody on the primary, so it is refused. One question per physical connection.
+     */
+    @Override
+    public final String refuses(Connection connection) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("SELECT @@read_only");
+             ResultSet rs = statement.executeQuery()) {
+            return rs.next() && rs.getInt(1) != 0
+                    ? "the " + dialect() + " server is read-only (@@read_only = 1), as a replica is: its named locks"
+                            + " are its own and exclude nobody on the primary; lock on the primary"
+                    : null;
+        }
     }
 
     /** @return whether the server lower-cases names, so that names differing in case are one lock */

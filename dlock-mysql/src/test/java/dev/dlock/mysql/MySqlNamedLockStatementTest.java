@@ -20,9 +20,14 @@ import org.junit.jupiter.api.Test;
  * (MariaDB's fractional waits run live in the other tests of this module).
  */
 class MySqlNamedLockStatementTest {
-    private static final String GET_LOCK = "SELECT GET_LOCK(?, ?)";
-    private static final String IS_HELD = "SELECT IS_USED_LOCK(?) = CONNECTION_ID()";
-    private static final String RELEASE_LOCK = "SELECT RELEASE_LOCK(?)";
+    private static final String TRY_LOCK = "SELECT GET_LOCK(?, ?), CONNECTION_ID()";
+    /** The session's max_execution_time overridden, past the longest wait (3600 s) with a minute to spare. */
+    private static final String WAIT_LOCK = "SELECT /*+ MAX_EXECUTION_TIME(3660000) */ GET_LOCK(?, ?),"
+            + " CONNECTION_ID()";
+    private static final String IS_HELD = "SELECT IS_USED_LOCK(?), CONNECTION_ID()";
+    private static final String RELEASE_LOCK = "SELECT IF(CONNECTION_ID() = COALESCE(?, CONNECTION_ID()),"
+            + " RELEASE_LOCK(?), NULL), CONNECTION_ID()";
+    private static final long SESSION = 42;
 
     private final ScriptedConnection db = ScriptedConnection.of("MySQL", "8.4.3");
 
@@ -31,16 +36,26 @@ class MySqlNamedLockStatementTest {
         db.verify();
     }
 
-    private ExpectedStatement expectGetLock(long seconds) {
-        return db.expectPrepare(GET_LOCK).setString(1, "job").setLong(2, seconds).executeQuery();
+    /** The first request on a connection asks whether the server is a read-only replica. */
+    private void expectReadOnlyQuestion() {
+        db.expectPrepare("SELECT @@read_only").executeQuery().returnsRows(new Object[] {0});
     }
 
-    private ExpectedStatement expectIsHeld(Long answer) {
-        return db.expectPrepare(IS_HELD).setString(1, "job").executeQuery().returnsRows(new Object[] {answer});
+    private ExpectedStatement expectGetLock(long seconds) {
+        return db.expectPrepare(seconds == 0 ? TRY_LOCK : WAIT_LOCK).setString(1, "job").setLong(2, seconds)
+                .execute();
+    }
+
+    private static Object[] row(Long answer) {
+        return new Object[] {answer, SESSION};
+    }
+
+    private ExpectedStatement expectIsHeld(Long holder) {
+        return db.expectPrepare(IS_HELD).setString(1, "job").execute().returnsRows(row(holder));
     }
 
     private void expectRelease() {
-        db.expectPrepare(RELEASE_LOCK).setString(1, "job").executeQuery().returnsRows(new Object[] {1L});
+        db.expectPrepare(RELEASE_LOCK).setLong(1, SESSION).setString(2, "job").execute().returnsRows(row(1L));
     }
 
     private DistributedLock lock() {
@@ -54,18 +69,27 @@ class MySqlNamedLockStatementTest {
 
     @Test
     void mySqlGetsTheMySqlDialect() {
-        assertThat(lock().dialect()).isEqualTo("MySQL");
+        assertThat(Locks.forConnection(db.connection(), "job").dialect()).isEqualTo("MySQL");
+    }
+
+    @Test
+    void aReadOnlyServerIsRefused() {
+        db.expectPrepare("SELECT @@read_only").executeQuery().returnsRows(new Object[] {1});
+        assertThatThrownBy(() -> Locks.forConnection(db.connection(), "job").tryAcquire())
+                .isInstanceOf(dev.dlock.DialectNotFoundException.class).hasMessageContaining("read-only");
     }
 
     @Test
     void tryAcquireIsOneAttemptWithTimeoutZero() {
-        expectGetLock(0).returnsRows(new Object[] {0L});
+        expectReadOnlyQuestion();
+        expectGetLock(0).returnsRows(row(0L));
         assertThat(lock().tryAcquire()).isFalse();
     }
 
     @Test
     void acquireWaitsAnHourAtATime() {
-        expectGetLock(3600).returnsRows(new Object[] {1L});
+        expectReadOnlyQuestion();
+        expectGetLock(3600).returnsRows(row(1L));
         expectRelease();
         DistributedLock lock = lock();
         assertThat(lock.acquire()).isSameAs(lock);
@@ -74,7 +98,8 @@ class MySqlNamedLockStatementTest {
 
     @Test
     void wholeSecondsAreTheTimeLeftRoundedUp() {
-        expectGetLock(3).returnsRows(new Object[] {1L});
+        expectReadOnlyQuestion();
+        expectGetLock(3).returnsRows(row(1L));
         expectRelease();
         DistributedLock lock = lock();
         assertThat(lock.tryAcquire(Duration.ofMillis(2500))).isTrue();
@@ -83,8 +108,9 @@ class MySqlNamedLockStatementTest {
 
     @Test
     void subSecondWaitIsCutAtTheDeadlineNotAtTheWholeSecond() {
+        expectReadOnlyQuestion();
         ExpectedStatement wait = expectGetLock(1).blocksUntilCancelled().fails(queryInterrupted());
-        expectIsHeld(0L); // the grant did not cross the cut
+        expectIsHeld(null); // the grant did not cross the cut
         DistributedLock lock = lock();
         long start = System.nanoTime();
         assertThatThrownBy(() -> lock.acquire(Duration.ofMillis(200)))
@@ -99,8 +125,9 @@ class MySqlNamedLockStatementTest {
 
     @Test
     void aGrantThatCrossedTheCutIsKept() {
+        expectReadOnlyQuestion();
         expectGetLock(1).blocksUntilCancelled().fails(queryInterrupted());
-        expectIsHeld(1L);
+        expectIsHeld(SESSION);
         expectRelease();
         DistributedLock lock = lock();
         assertThat(lock.tryAcquire(Duration.ofMillis(50))).isTrue();
@@ -109,15 +136,17 @@ class MySqlNamedLockStatementTest {
 
     @Test
     void nullWithoutACancelOfDlocksIsAnErrorNeverAQuietFalse() {
-        expectGetLock(0).returnsRows(new Object[] {null});
+        expectReadOnlyQuestion();
+        expectGetLock(0).returnsRows(row(null));
         assertThatThrownBy(() -> lock().tryAcquire()).isInstanceOf(DistributedLockException.class)
                 .hasMessageContaining("GET_LOCK returned NULL");
     }
 
     @Test
     void interruptKillsTheWaitAndIsAnInterrupt() throws Exception {
+        expectReadOnlyQuestion();
         ExpectedStatement wait = expectGetLock(3600).blocksUntilCancelled().fails(queryInterrupted());
-        expectIsHeld(0L);
+        expectIsHeld(null);
         DistributedLock lock = lock();
         CallInThread<Boolean> call = CallInThread.expectingInterrupt(lock::acquire);
         wait.awaitExecuting();

@@ -7,23 +7,31 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Types;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One advisory lock key in one mode and scope.
  *
- * <p>A wait is the blocking {@code pg_advisory_lock} bounded by {@code lock_timeout}, set with
- * {@code set_config(..., true)} so that it lasts only as long as the transaction around it:
+ * <p>A wait is the blocking {@code pg_advisory_lock} bounded by {@code lock_timeout}, with
+ * {@code statement_timeout} off, both set with {@code set_config(..., true)} so that they last only as long as the
+ * transaction around the wait: the caller's timeout bounds the wait, and a session's {@code statement_timeout}
+ * (often set per role) does not cut it short.
  * <ul>
- *   <li>In auto-commit mode the setting and the lock go to the server as one batch, which PostgreSQL runs as
- *       one implicit transaction: the session's own {@code lock_timeout} is back as soon as the batch ends,
- *       whatever happened, in one round trip.</li>
+ *   <li>In auto-commit mode the settings and the lock go to the server as one batch, which PostgreSQL runs as
+ *       one implicit transaction: the session's own settings are back as soon as the batch ends, whatever
+ *       happened, in one round trip.</li>
  *   <li>Inside the caller's transaction the wait runs under a savepoint, so a timeout or a cancel (which
  *       fail the statement) is rolled back to the savepoint instead of aborting the transaction. On success the
  *       savepoint is released, never rolled back to (that would free a transaction-scoped lock), and the
- *       caller's {@code lock_timeout} is put back for the rest of the transaction.</li>
+ *       caller's {@code lock_timeout} and {@code statement_timeout} are put back for the rest of the
+ *       transaction.</li>
  * </ul>
  * An attempt that must not wait is the {@code pg_try_advisory_*} form, which never fails on a busy key.
+ *
+ * <p>Every statement also reads {@code pg_backend_pid()}, the server session it ran on ({@link #session()}), and
+ * the unlock runs only on the session the lock was granted on: behind a transaction-pooling proxy, a release
+ * that reaches another session frees nothing there (another client's lock on that session stays).
  */
 final class AdvisoryLock implements DialectLock {
     /** SQLSTATE lock_not_available: {@code lock_timeout} expired. */
@@ -32,10 +40,17 @@ final class AdvisoryLock implements DialectLock {
     private static final String IN_FAILED_TRANSACTION = "25P02";
     /** {@code lock_timeout} is an int of milliseconds: the longest one request waits (24.8 days). */
     private static final long MAX_LOCK_TIMEOUT_MS = Integer.MAX_VALUE;
+    /** Puts the caller's settings back, inside their transaction, after a wait that got the lock. */
+    private static final String RESTORE_SQL = "SELECT set_config('lock_timeout', ?, true),"
+            + " set_config('statement_timeout', ?, true); RELEASE SAVEPOINT dlock_wait";
 
     private final long key;
     private final boolean transactionScoped;
     private final Kind kind;
+    /** The backend the last statement ran on. */
+    private Integer session;
+    /** The backend the lock was last seen granted on: the only one its unlock is sent to. */
+    private Integer grantedSession;
 
     AdvisoryLock(long key, boolean shared, boolean transactionScoped) {
         this.key = key;
@@ -59,11 +74,15 @@ final class AdvisoryLock implements DialectLock {
 
         private static Kind make(boolean shared, boolean transactionScoped) {
             String function = (transactionScoped ? "_xact" : "") + "_lock" + (shared ? "_shared" : "");
-            String wait = "SELECT set_config('lock_timeout', ?, true); SELECT pg_advisory" + function + "(?)";
-            return new Kind("SELECT pg_try_advisory" + function + "(?)",
+            String wait = "SELECT set_config('lock_timeout', ?, true), set_config('statement_timeout', '0', true);"
+                    + " SELECT pg_advisory" + function + "(?), pg_backend_pid()";
+            return new Kind("SELECT pg_try_advisory" + function + "(?), pg_backend_pid()",
                     wait,
-                    "SAVEPOINT dlock_wait; SELECT current_setting('lock_timeout'); " + wait,
-                    "SELECT pg_advisory_unlock" + (shared ? "_shared" : "") + "(?)",
+                    "SAVEPOINT dlock_wait; SELECT current_setting('lock_timeout'), current_setting('statement_timeout');"
+                            + " " + wait,
+                    // an unknown grant session (null) means "this one"
+                    "SELECT CASE WHEN pg_backend_pid() = COALESCE(?, pg_backend_pid()) THEN pg_advisory_unlock"
+                            + (shared ? "_shared" : "") + "(?) END, pg_backend_pid()",
                     shared ? "ShareLock" : "ExclusiveLock");
         }
     }
@@ -95,7 +114,7 @@ final class AdvisoryLock implements DialectLock {
             statement.setLong(1, key);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
-                return rs.getBoolean(1);
+                return granted(rs.getBoolean(1), rs);
             }
         }
     }
@@ -104,8 +123,12 @@ final class AdvisoryLock implements DialectLock {
         try (PreparedStatement statement = connection.prepareStatement(kind.autoCommitWaitSql())) {
             statement.setString(1, timeout);
             statement.setLong(2, key);
-            request.cancellable(statement, statement::execute);
-            return true;
+            return request.cancellable(statement, () -> {
+                statement.execute();
+                try (ResultSet rs = result(statement, 1)) {
+                    return granted(true, rs);
+                }
+            });
         } catch (SQLException e) {
             if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
                 return grantedAsTheTimeoutFired(connection, e);
@@ -115,12 +138,19 @@ final class AdvisoryLock implements DialectLock {
     }
 
     private boolean waitInTransaction(Connection connection, LockRequest request, String timeout) throws SQLException {
-        String callersTimeout;
+        String callersLockTimeout;
+        String callersStatementTimeout;
         try (PreparedStatement statement = connection.prepareStatement(kind.transactionWaitSql())) {
             statement.setString(1, timeout);
             statement.setLong(2, key);
             request.cancellable(statement, statement::execute);
-            callersTimeout = secondResult(statement);
+            try (ResultSet settings = result(statement, 1)) { // after the savepoint's update count
+                callersLockTimeout = settings.getString(1);
+                callersStatementTimeout = settings.getString(2);
+            }
+            try (ResultSet rs = result(statement, 2)) { // after the set_config row
+                granted(true, rs);
+            }
         } catch (SQLException e) {
             if (IN_FAILED_TRANSACTION.equals(e.getSQLState())) {
                 throw e; // no savepoint was made; the caller's transaction is theirs to roll back
@@ -136,12 +166,45 @@ final class AdvisoryLock implements DialectLock {
             rollBackToSavepoint(connection, null);
             return false;
         }
-        try (PreparedStatement statement = connection.prepareStatement(
-                "SELECT set_config('lock_timeout', ?, true); RELEASE SAVEPOINT dlock_wait")) {
-            statement.setString(1, callersTimeout);
+        try (PreparedStatement statement = connection.prepareStatement(RESTORE_SQL)) {
+            statement.setString(1, callersLockTimeout);
+            statement.setString(2, callersStatementTimeout);
             statement.execute();
         }
         return true;
+    }
+
+    /**
+     * Moves a batch on by {@code steps} results and answers the result set it reaches.
+     *
+     * @throws SQLException if there is no result set there
+     */
+    private static ResultSet result(Statement statement, int steps) throws SQLException {
+        for (int i = 0; i < steps; i++) {
+            statement.getMoreResults();
+        }
+        ResultSet rs = statement.getResultSet();
+        if (rs == null || !rs.next()) {
+            throw new SQLException("the lock statement's batch answered with fewer results than it has statements");
+        }
+        return rs;
+    }
+
+    /**
+     * Reads the backend a statement ran on from its row (every statement's second column is
+     * {@code pg_backend_pid()}) and remembers it; a lock seen granted remembers it as the session its unlock goes
+     * to.
+     *
+     * @param granted whether the statement shows the lock granted
+     * @param row     the statement's row, on it
+     * @return {@code granted}
+     */
+    private boolean granted(boolean granted, ResultSet row) throws SQLException {
+        session = row.getInt(2);
+        if (granted) {
+            grantedSession = session;
+        }
+        return granted;
     }
 
     /**
@@ -164,15 +227,6 @@ final class AdvisoryLock implements DialectLock {
         }
     }
 
-    /** The batch's first result is the savepoint's update count; the second holds current_setting. */
-    private static String secondResult(Statement statement) throws SQLException {
-        statement.getMoreResults();
-        try (ResultSet rs = statement.getResultSet()) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
     private static void rollBackToSavepoint(Connection connection, SQLException failure) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute("ROLLBACK TO SAVEPOINT dlock_wait; RELEASE SAVEPOINT dlock_wait");
@@ -187,10 +241,17 @@ final class AdvisoryLock implements DialectLock {
     @Override
     public boolean unlock(Connection connection) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(kind.unlockSql())) {
-            statement.setLong(1, key);
+            if (grantedSession == null) {
+                statement.setNull(1, Types.INTEGER);
+            } else {
+                statement.setInt(1, grantedSession);
+            }
+            statement.setLong(2, key);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
-                return rs.getBoolean(1);
+                boolean released = rs.getBoolean(1); // NULL, on another backend, reads as false
+                session = rs.getInt(2);
+                return released;
             }
         }
     }
@@ -201,14 +262,19 @@ final class AdvisoryLock implements DialectLock {
         try (PreparedStatement statement = connection.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks"
                 + " WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted AND mode = ?"
                 + " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                + " AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1)")) {
+                + " AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1), pg_backend_pid()")) {
             statement.setString(1, kind.mode());
             statement.setLong(2, key >>> 32);
             statement.setLong(3, key & 0xffffffffL);
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
-                return rs.getBoolean(1);
+                return granted(rs.getBoolean(1), rs);
             }
         }
+    }
+
+    @Override
+    public Object session() {
+        return session;
     }
 }

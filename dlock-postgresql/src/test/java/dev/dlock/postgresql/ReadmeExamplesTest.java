@@ -15,7 +15,10 @@ import dev.dlock.Locks;
 import dev.dlock.tck.PostgresDatabase;
 import dev.dlock.tck.TestDataSource;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -143,6 +146,30 @@ class ReadmeExamplesTest {
         });
         assertThat(ran).isTrue();
         assertThat(total).isEqualTo(42);
+    }
+
+    @Test
+    void inTransaction() throws Exception {
+        try (Connection ddl = dataSource.getConnection(); Statement statement = ddl.createStatement()) {
+            statement.execute("CREATE TABLE IF NOT EXISTS account (id INT PRIMARY KEY, balance BIGINT)");
+            statement.execute("INSERT INTO account VALUES (42, 100) ON CONFLICT (id) DO UPDATE SET balance = 100");
+        }
+        DataSourceLocks locks = Locks.forDataSource(dataSource);
+        // README: the lock and the writes in one transaction
+        long balance = locks.inTransaction("account:42", Duration.ofSeconds(5), connection -> {
+            try (PreparedStatement debit = connection.prepareStatement(
+                    "UPDATE account SET balance = balance - 10 WHERE id = 42 RETURNING balance")) {
+                try (ResultSet rs = debit.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1);
+                }
+            }
+        });                                  // committed, and the lock ended with the transaction
+        assertThat(balance).isEqualTo(90);
+        try (Connection observer = dataSource.getConnection()) {
+            assertThat(PostgresServerView.sessions(observer,
+                    (Long) Locks.forConnection(observer, "account:42").databaseKey(), true)).isZero();
+        }
     }
 
     @Test

@@ -452,9 +452,7 @@ public abstract class LockContract {
         @Test
         void timeoutInsideTransactionLeavesItUsable() throws Exception {
             String key = uniqueKey();
-            try (Statement ddl = observer.createStatement()) {
-                ddl.execute(createProbeTable());
-            }
+            createProbeTableIfMissing();
             int id = KEYS.incrementAndGet();
             DistributedLock holder = Locks.forConnection(connect(), key);
             holder.acquire();
@@ -468,6 +466,12 @@ public abstract class LockContract {
             caller.commit();
             assertThat(probeRows(id)).isEqualTo(2);
             holder.release();
+        }
+    }
+
+    private void createProbeTableIfMissing() throws SQLException {
+        try (Statement ddl = observer.createStatement()) {
+            ddl.execute(createProbeTable());
         }
     }
 
@@ -538,9 +542,7 @@ public abstract class LockContract {
         @Test
         void interruptInsideTransactionLeavesItUsable() throws Exception {
             String key = uniqueKey();
-            try (Statement ddl = observer.createStatement()) {
-                ddl.execute(createProbeTable());
-            }
+            createProbeTableIfMissing();
             int id = KEYS.incrementAndGet();
             DistributedLock holder = Locks.forConnection(connect(), key);
             holder.acquire();
@@ -774,9 +776,7 @@ public abstract class LockContract {
         @Test
         void injectionShapedKeysLockExactlyThemselves() throws Exception {
             assertThat(hostileKeysRefused()).as("only keys of this test can be refused").isSubsetOf(HOSTILE_KEYS);
-            try (Statement ddl = observer.createStatement()) {
-                ddl.execute(createProbeTable());
-            }
+            createProbeTableIfMissing();
             List<String> hostile = HOSTILE_KEYS;
             Connection holding = connect();
             Connection other = connect();
@@ -1078,6 +1078,61 @@ public abstract class LockContract {
             assertThat(locks.runIfFree(key, ran::incrementAndGet)).isFalse();
             assertThat(ran).hasValue(0);
             other.release();
+        }
+
+        @Test
+        void inTransactionHoldsTheLockForTheTransactionAndCommitsTheWork() throws Exception {
+            createProbeTableIfMissing();
+            HikariDataSource pool = pool(2);
+            DataSourceLocks locks = Locks.forDataSource(pool);
+            String key = uniqueKey();
+            DistributedLock probe = locks.lock(key);
+            int id = KEYS.incrementAndGet();
+            boolean heldDuring = locks.inTransaction(key, Duration.ofSeconds(5), connection -> {
+                assertThat(connection.getAutoCommit()).as("inside a transaction").isFalse();
+                insertProbe(connection, id);
+                assertThat(probeRows(id)).as("not committed yet").isZero();
+                return isLockedOnServer(observer, probe);
+            });
+            assertThat(heldDuring).isTrue();
+            assertThat(probeRows(id)).as("committed").isEqualTo(1);
+            assertThat(isLockedOnServer(observer, probe)).as("ended with the transaction").isFalse();
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+            assertThat(Locks.forConnection(connect(), key).tryAcquire()).isTrue();
+        }
+
+        @Test
+        void inTransactionRollsBackAndFreesTheLockWhenTheWorkFails() throws Exception {
+            createProbeTableIfMissing();
+            HikariDataSource pool = pool(1);
+            DataSourceLocks locks = Locks.forDataSource(pool);
+            String key = uniqueKey();
+            DistributedLock probe = locks.lock(key);
+            int id = KEYS.incrementAndGet();
+            IOException failure = new IOException("boom");
+            assertThatThrownBy(() -> locks.inTransaction(key, Duration.ofSeconds(5), connection -> {
+                insertProbe(connection, id);
+                throw failure;
+            })).isSameAs(failure);
+            assertThat(failure.getSuppressed()).isEmpty();
+            assertThat(probeRows(id)).as("rolled back").isZero();
+            assertThat(isLockedOnServer(observer, probe)).isFalse();
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
+            try (Connection again = pool.getConnection()) {
+                assertThat(again.getAutoCommit()).as("given back as it was borrowed").isTrue();
+            }
+        }
+
+        @Test
+        void inTransactionTimesOutWithoutRunning() throws Exception {
+            String key = uniqueKey();
+            Locks.forConnection(connect(), key).acquire();
+            HikariDataSource pool = pool(1);
+            AtomicInteger ran = new AtomicInteger();
+            assertThatThrownBy(() -> Locks.forDataSource(pool).inTransaction(key, Duration.ofMillis(50),
+                    connection -> ran.incrementAndGet())).isInstanceOf(LockTimeoutException.class);
+            assertThat(ran).hasValue(0);
+            assertThat(pool.getHikariPoolMXBean().getActiveConnections()).isZero();
         }
 
         @Test

@@ -43,6 +43,7 @@ public final class ExpectedStatement {
     SQLWarning warning;
     boolean blocksUntilCancelled;
     Duration takes = Duration.ZERO;
+    volatile Integer queryTimeout;
     final CountDownLatch executing = new CountDownLatch(1);
     final CountDownLatch cancelled = new CountDownLatch(1);
     final AtomicInteger cancels = new AtomicInteger();
@@ -248,6 +249,11 @@ public final class ExpectedStatement {
         if (!executing.await(SANITY_SECONDS, TimeUnit.SECONDS)) {
             throw new AssertionError("the statement was never executed: " + sql);
         }
+    }
+
+    /** @return what {@code setQueryTimeout} was last called with, or {@code null} if it was not */
+    public Integer queryTimeout() {
+        return queryTimeout;
     }
 
     /** @return how many times {@code cancel()} was called on this statement, lost ones included */

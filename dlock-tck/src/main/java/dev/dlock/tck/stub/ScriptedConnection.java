@@ -38,6 +38,7 @@ public final class ScriptedConnection {
     private final Connection proxy;
     private final DatabaseMetaData metaData;
     private volatile boolean autoCommit = true;
+    private volatile int networkTimeout;
     private volatile boolean closed;
 
     private ScriptedConnection(String productName, String productVersion) {
@@ -73,6 +74,16 @@ public final class ScriptedConnection {
      */
     public ScriptedConnection autoCommit(boolean autoCommit) {
         this.autoCommit = autoCommit;
+        return this;
+    }
+
+    /**
+     * @param millis what {@code getNetworkTimeout()} answers (the driver's {@code socketTimeout}); 0, the
+     *               default, for none
+     * @return this
+     */
+    public ScriptedConnection networkTimeout(int millis) {
+        this.networkTimeout = millis;
         return this;
     }
 
@@ -171,6 +182,9 @@ public final class ScriptedConnection {
             case "getAutoCommit":
                 checkOpen(name);
                 return autoCommit;
+            case "getNetworkTimeout":
+                checkOpen(name);
+                return networkTimeout;
             case "setAutoCommit":
                 checkOpen(name);
                 autoCommit = (Boolean) args[0];

@@ -22,6 +22,7 @@ final class ScriptedStatement implements InvocationHandler {
     private volatile boolean closed;
     private boolean lastWasNull;
     private volatile Thread blocked;
+    private boolean resultSetTaken;
 
     ScriptedStatement(ScriptedConnection connection, ExpectedStatement script) {
         this.connection = connection;
@@ -62,6 +63,18 @@ final class ScriptedStatement implements InvocationHandler {
                 return null;
             case "close":
                 closed = true;
+                return null;
+            case "getResultSet":
+                // after execute(): the scripted rows, once
+                if (arity == 0 && executed && "execute".equals(script.executeMethod) && script.rows != null
+                        && !resultSetTaken) {
+                    resultSetTaken = true;
+                    return resultSet();
+                }
+                break;
+            case "setQueryTimeout":
+                // the driver's own client-side timer; recorded for the test to look at
+                script.queryTimeout = (Integer) args[0];
                 return null;
             case "isClosed":
                 return closed;

@@ -69,10 +69,19 @@ class ScriptedConnectionTest {
     }
 
     @Test
+    void theQueryTimeoutSetIsRecordedForTheTest() throws SQLException {
+        ExpectedStatement expected = expectP();
+        CallableStatement statement = connection.prepareCall(SQL);
+        assertThat(expected.queryTimeout()).isNull();
+        statement.setQueryTimeout(0);
+        assertThat(expected.queryTimeout()).isZero();
+    }
+
+    @Test
     void unscriptedCallsFail() throws SQLException {
         expectP();
         CallableStatement statement = connection.prepareCall(SQL);
-        assertThatThrownBy(() -> statement.setQueryTimeout(1)).isInstanceOf(AssertionError.class);
+        assertThatThrownBy(() -> statement.setMaxRows(1)).isInstanceOf(AssertionError.class);
         assertThatThrownBy(connection::createStatement).isInstanceOf(AssertionError.class);
         assertThatThrownBy(() -> connection.setTransactionIsolation(Connection.TRANSACTION_SERIALIZABLE))
                 .isInstanceOf(AssertionError.class);
