@@ -210,6 +210,7 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
             throw new IllegalStateException(describe() + " is transaction-scoped: " + dialect
                     + " releases it only at commit or rollback");
         }
+        Object granted = grantedSession;
         boolean released;
         try {
             released = dialectLock.unlock(connection);
@@ -222,7 +223,10 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
                     + e.getMessage(), e);
         }
         markReleased();
-        checkSameSession();
+        LockLostException stranded = sessionChanged(granted);
+        if (stranded != null) {
+            throw stranded;
+        }
         if (!released) {
             throw new LockLostException(describe() + " was not held on the server when released: the session lost"
                     + " it (killed, reset, or released behind dlock's back)");
@@ -233,23 +237,21 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
      * After a statement on the lock's connection: did it reach the server session the lock was granted on? A
      * transaction-pooling proxy hands sessions around between transactions, and the lock stays behind.
      *
-     * @throws LockLostException if the session changed; this object no longer holds the lock
+     * @param granted the session the lock was granted on, or {@code null} if unknown
+     * @return the loss to report if the session changed, or {@code null}
      */
-    private void checkSameSession() {
+    private LockLostException sessionChanged(Object granted) {
         Object now = dialectLock.session();
-        Object granted = grantedSession;
-        if (granted != null && now != null && !granted.equals(now)) {
-            if (held) {
-                markReleased();
-            }
-            throw new LockLostException(describe() + " was taken on server session " + granted + ", but its connection"
-                    + " now reaches session " + now + ": the connection goes through a transaction-pooling proxy"
-                    + " (PgBouncer or Supavisor in transaction mode, ProxySQL multiplexing, and the like), which hands"
-                    + " server sessions to other clients between transactions, while a session lock stays on the"
-                    + " session that took it. The lock is stranded on session " + granted + " until that session ends"
-                    + " (dlock sent no release there). Take session locks on a direct or session-pooled connection,"
-                    + " or lock inside a transaction with DataSourceLocks.inTransaction(...)");
+        if (granted == null || now == null || granted.equals(now)) {
+            return null;
         }
+        return new LockLostException(describe() + " was taken on server session " + granted + ", but its connection"
+                + " now reaches session " + now + ": the connection goes through a transaction-pooling proxy"
+                + " (PgBouncer or Supavisor in transaction mode, ProxySQL multiplexing, and the like), which hands"
+                + " server sessions to other clients between transactions, while a session lock stays on the"
+                + " session that took it. The lock is stranded on session " + granted + " until that session ends"
+                + " (dlock sent no release there). Take session locks on a direct or session-pooled connection,"
+                + " or lock inside a transaction with DataSourceLocks.inTransaction(...)");
     }
 
     @Override
@@ -325,7 +327,13 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
             throw new DistributedLockException(describe() + ": cannot ask the server whether it is held: "
                     + e.getMessage(), e);
         }
-        checkSameSession();
+        if (held) {
+            LockLostException stranded = sessionChanged(grantedSession);
+            if (stranded != null) {
+                markReleased(); // this object can neither release nor watch it any more
+                throw stranded;
+            }
+        }
         return answer;
     }
 
@@ -336,6 +344,7 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
 
     private void markReleased() {
         held = false;
+        grantedSession = null;
         if (dialectLock.releasable()) {
             state.free(dialectLock.identity());
         }
