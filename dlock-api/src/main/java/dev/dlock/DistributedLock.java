@@ -92,8 +92,10 @@ public interface DistributedLock extends AutoCloseable {
      * Gives the lock back.
      *
      * @throws LockNotHeldException     if this object does not hold the lock; nothing is sent
-     * @throws LockLostException        if the database says the lock was no longer held, or if the connection now
-     *                                  reaches another server session than the one the lock was taken on (a
+     * @throws LockLostException        if the lock was declared lost (by a {@linkplain #watch watch} or
+     *                                  {@link #isHeldOnServer(Duration)}; the first loss is the cause), if the
+     *                                  database says it was no longer held, or if the connection now reaches
+     *                                  another server session than the one the lock was taken on (a
      *                                  transaction-pooling proxy: the lock is stranded there, and the message says
      *                                  so); this object no longer holds it either
      * @throws IllegalStateException    for a transaction-scoped lock on a database that only releases those at
@@ -105,8 +107,8 @@ public interface DistributedLock extends AutoCloseable {
 
     /**
      * Releases the lock if this object holds it; does nothing otherwise. On a closed connection it only marks
-     * the lock released (the server freed it with the session). A transaction-scoped lock that ends only
-     * with its transaction is marked released without a statement.
+     * the lock released (the server freed it with the session), unless the lock was declared lost first. A
+     * transaction-scoped lock that ends only with its transaction is marked released without a statement.
      *
      * @throws LockLostException        as for {@link #release()}
      * @throws DistributedLockException as for {@link #release()}
@@ -116,7 +118,7 @@ public interface DistributedLock extends AutoCloseable {
 
     /**
      * What this object knows, without asking the database: {@code true} from a successful acquire until
-     * {@link #release()} or {@link #close()}. A transaction-scoped lock on PostgreSQL ends at commit or rollback,
+     * {@link #release()} or {@link #close()}, or until the lock is declared lost. A transaction-scoped lock on PostgreSQL ends at commit or rollback,
      * which dlock does not see: it reads {@code true} until closed.
      *
      * @return whether this object holds its lock
@@ -144,29 +146,81 @@ public interface DistributedLock extends AutoCloseable {
      * Asks the database whether this lock's connection holds the lock right now: PostgreSQL looks in
      * {@code pg_locks} for its own backend, MySQL compares {@code IS_USED_LOCK} with {@code CONNECTION_ID()},
      * SQL Server reads {@code APPLOCK_MODE}, Oracle asks {@code DBMS_LOCK}. One round trip; takes nothing.
+     * Bounded like {@link #isHeldOnServer(Duration)}, by the connection's network timeout
+     * ({@link java.sql.Connection#getNetworkTimeout()}) when it has one, else by 10 seconds.
      *
      * @return {@code true} if the server shows the lock held by this connection; {@code false} if not, or if
      *         the connection is closed or broken
-     * @throws LockLostException        if the connection now reaches another server session than the one the
-     *                                  lock was taken on (a transaction-pooling proxy); this object no longer holds it
-     * @throws DistributedLockException if the question failed on a live connection
+     * @throws LockLostException        as for {@link #isHeldOnServer(Duration)}
+     * @throws DistributedLockException as for {@link #isHeldOnServer(Duration)}
      */
     boolean isHeldOnServer();
 
     /**
-     * Watches this lock: every {@code cadence}, while this object holds the lock, asks the server
-     * ({@link #isHeldOnServer()}) and, the first time the answer is no, calls {@code onLost} and completes
-     * {@link LockWatch#lost()}. The check runs on a shared daemon thread, on this lock's own connection,
-     * between the caller's statements (it skips a round while another call on this object is under way). The
-     * watch ends by itself when the lock is released, and on {@link LockWatch#close()}.
+     * {@link #isHeldOnServer()}, answered or thrown within {@code bound}, whatever the network does. When the
+     * server has not answered by then (a silent link, or another call stuck on this lock's connection), dlock
+     * aborts the connection ({@link java.sql.Connection#abort}), so that the session cannot go on holding a
+     * lock nobody can confirm; a held lock is then declared lost.
+     *
+     * @param bound how long to wait for the answer; positive
+     * @return as for {@link #isHeldOnServer()}
+     * @throws LockLostException        if the lock was held and the server did not answer within the bound
+     *                                  ({@link LockLostException.Reason#UNCONFIRMED}), or if the connection now
+     *                                  reaches another server session than the one the lock was taken on (a
+     *                                  transaction-pooling proxy, {@link LockLostException.Reason#SESSION_MOVED});
+     *                                  this object no longer holds it
+     * @throws DistributedLockException if the question failed on a live connection, or (the lock not held) was
+     *                                  not answered within the bound
+     * @throws NullPointerException     if {@code bound} is null
+     * @throws IllegalArgumentException if {@code bound} is not positive
+     */
+    boolean isHeldOnServer(Duration bound);
+
+    /**
+     * {@link #watch(WatchOptions, Consumer)} with {@link WatchOptions#every(Duration) WatchOptions.every(cadence)}:
+     * each check bounded by one cadence, no lease.
      *
      * @param cadence how often to ask; at least one millisecond
-     * @param onLost  called once, on the watch thread, when the lock is found lost
+     * @param onLost  called once, on a pool thread, when the lock is declared lost
      * @return the watch
      * @throws IllegalArgumentException if {@code cadence} is shorter than a millisecond
      * @throws IllegalStateException    if this object does not hold its lock
      */
     LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost);
+
+    /**
+     * Watches this lock: a check starts every {@link WatchOptions#cadence()} and asks the server on the lock's
+     * own connection whether the lock is still held. The lock is declared lost, once, when a check finds it
+     * not held, finds the session ended or moved, fails, or has not confirmed it within
+     * {@link WatchOptions#bound()}; in the last two cases the connection is aborted. Then {@code onLost} runs
+     * (on a pool thread of its own, so a slow listener delays no other watch), {@link LockWatch#lost()}
+     * completes, {@link LockWatch#loss()} tells why, and {@link #release()} and {@link #close()} throw
+     * {@link LockLostException}. The watch ends by itself when the lock is released, and on
+     * {@link LockWatch#close()}.
+     *
+     * <p>The checks of all watches run on shared daemon threads, at most one check at a time per connection (a
+     * connection runs one statement at a time anyway), so a thousand watches need a handful of threads, and a
+     * check stuck on a silent connection delays no other connection's checks. A statement of the caller's that
+     * runs on the lock's connection longer than the bound delays the check behind it, and the lock is declared
+     * lost: watch a lock on a connection of its own (as {@link DataSourceLocks} does), or choose a longer bound.
+     *
+     * <p>With a {@linkplain WatchOptions#lease() lease}, dlock first sets the session so that the server ends
+     * it between {@code lease − 1 s} and {@code lease} after the client falls silent (PostgreSQL: the
+     * session's TCP keepalive and user timeout; MySQL and MariaDB: its {@code wait_timeout}); the session's
+     * settings are put back at release. One lease per connection.
+     *
+     * @param options cadence, bound and lease
+     * @param onLost  called once, on a pool thread, when the lock is declared lost
+     * @return the watch
+     * @throws IllegalStateException            if this object does not hold its lock; for a lease, also if
+     *                                          another lock object keeps a lease on this connection, or (on
+     *                                          PostgreSQL, where a rollback would undo the settings) the
+     *                                          connection is not in auto-commit mode
+     * @throws UnsupportedLockOptionException   for a lease on a dialect that cannot keep one, or on a connection
+     *                                          where the server would ignore it (PostgreSQL over a Unix socket)
+     * @throws DistributedLockException         if setting the lease failed
+     */
+    LockWatch watch(WatchOptions options, Consumer<? super DistributedLock> onLost);
 
     /**
      * The same lock with {@link java.util.concurrent.CompletableFuture} methods, run on a shared pool of daemon

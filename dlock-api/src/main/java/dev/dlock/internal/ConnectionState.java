@@ -25,6 +25,8 @@ final class ConnectionState {
     private boolean serverChecked;
     private String refusal;
     private final AtomicReference<Thread> waiter = new AtomicReference<>();
+    private final SerialLane checks = new SerialLane(CheckThreads.POOL);
+    private Object leaseHolder;
 
     private ConnectionState(LockProvider provider) {
         this.provider = provider;
@@ -105,5 +107,30 @@ final class ConnectionState {
 
     void unclaim() {
         waiter.set(null);
+    }
+
+    /** @return where the watches' checks of locks on this connection run, one at a time */
+    SerialLane checks() {
+        return checks;
+    }
+
+    /**
+     * Takes the connection's one lease for a lock object: a second lease would overwrite the first one's
+     * settings, and the first release would put back settings the other still needs.
+     *
+     * @return the lock object that already keeps a lease here, or {@code null} if {@code holder} now does
+     */
+    synchronized Object takeLease(Object holder) {
+        if (leaseHolder != null && leaseHolder != holder) {
+            return leaseHolder;
+        }
+        leaseHolder = holder;
+        return null;
+    }
+
+    synchronized void endLease(Object holder) {
+        if (leaseHolder == holder) {
+            leaseHolder = null;
+        }
     }
 }

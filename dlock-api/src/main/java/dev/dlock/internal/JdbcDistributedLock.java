@@ -9,12 +9,18 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
+import dev.dlock.LockLostException.Reason;
 import dev.dlock.LockWatch;
+import dev.dlock.WatchOptions;
 import dev.dlock.spi.DialectLock;
+import dev.dlock.spi.LockProvider;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -22,9 +28,13 @@ import java.util.function.Consumer;
  * A lock on one caller's connection: every check, the per-connection rule, the loop of bounded database
  * requests and what each answer means, interrupts and messages, around a dialect's {@link DialectLock}. Calls
  * on one object take turns ({@link #oneCallAtATime}), so the loss watch never asks the server in the middle of
- * a release.
+ * a release. A loss is declared once ({@link #declareLost}), by a watch or a bounded question, without
+ * waiting for a call under way (which may be stuck on a silent connection): the next release reports it.
  */
 final class JdbcDistributedLock extends AbstractDistributedLock {
+    /** How long {@link #isHeldOnServer()} waits for an answer on a connection without a network timeout. */
+    static final Duration DEFAULT_QUESTION_BOUND = Duration.ofSeconds(10);
+
     private final Connection connection;
     private final ConnectionState state;
     private final String dialect;
@@ -35,6 +45,11 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     private volatile boolean held;
     /** The server session the lock was granted on, where the dialect reads it; {@code null} otherwise. */
     private Object grantedSession;
+    /** The loss declared while held, until a release or close reports it; {@code null} otherwise. */
+    private volatile LockLostException loss;
+    /** What puts back the session settings of this lock's lease; {@code null} without a lease. */
+    private LockProvider.Restore leaseRestore;
+    private Duration lease;
 
     JdbcDistributedLock(Connection connection, ConnectionState state, String dialect, LockKey key,
                         LockOptions options, DialectLock dialectLock) {
@@ -65,6 +80,9 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     }
 
     private boolean attemptClaimed(PendingRequest request) {
+        if (loss != null) {
+            markReleased(); // its loss was told to whoever asked; a new request starts afresh
+        }
         if (held) {
             throw new IllegalStateException(describe() + " is already held by this lock object");
         }
@@ -181,7 +199,8 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         boolean flag = Thread.interrupted();
         try {
             if (!dialectLock.unlock(connection)) {
-                interrupted.addSuppressed(new LockLostException(describe() + " was gone when given back"));
+                interrupted.addSuppressed(new LockLostException(Reason.NOT_HELD, describe()
+                        + " was gone when given back"));
             }
         } catch (SQLException | RuntimeException e) {
             interrupted.addSuppressed(e);
@@ -203,6 +222,18 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     }
 
     private void releaseLocked() {
+        LockLostException declared = loss;
+        if (declared != null) {
+            LockProvider.Restore restore = leaseRestore;
+            markReleased();
+            LockLostException reported = new LockLostException(declared.reason(), describe() + " was declared lost"
+                    + " before this release: " + declared.getMessage(), declared);
+            SQLException notRestored = isClosed(connection) ? null : restore(restore);
+            if (notRestored != null) {
+                reported.addSuppressed(notRestored);
+            }
+            throw reported;
+        }
         if (!held) {
             throw new LockNotHeldException(describe() + " is not held by this lock object");
         }
@@ -211,25 +242,48 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
                     + " releases it only at commit or rollback");
         }
         Object granted = grantedSession;
+        LockProvider.Restore restore = leaseRestore;
         boolean released;
         try {
             released = dialectLock.unlock(connection);
         } catch (SQLException e) {
             if (isClosed(connection)) {
                 markReleased();
-                throw new LockLostException(describe() + " was lost with its connection: " + e.getMessage(), e);
+                throw new LockLostException(Reason.SESSION_ENDED, describe() + " was lost with its connection: "
+                        + e.getMessage(), e);
             }
             throw new DistributedLockException(describe() + " could not be released and stays marked held: "
                     + e.getMessage(), e);
         }
         markReleased();
-        LockLostException stranded = sessionChanged(granted);
-        if (stranded != null) {
-            throw stranded;
+        SQLException notRestored = restore(restore);
+        LockLostException lost = sessionChanged(granted);
+        if (lost == null && !released) {
+            lost = new LockLostException(Reason.NOT_HELD, describe() + " was not held on the server when released:"
+                    + " the session lost it (killed, reset, or released behind dlock's back)");
         }
-        if (!released) {
-            throw new LockLostException(describe() + " was not held on the server when released: the session lost"
-                    + " it (killed, reset, or released behind dlock's back)");
+        if (lost != null) {
+            if (notRestored != null) {
+                lost.addSuppressed(notRestored);
+            }
+            throw lost;
+        }
+        if (notRestored != null) {
+            throw new DistributedLockException(describe() + " was released, but the session settings its lease"
+                    + " changed could not be put back: " + notRestored.getMessage(), notRestored);
+        }
+    }
+
+    /** @return what went wrong putting back a lease's session settings, or {@code null} */
+    private SQLException restore(LockProvider.Restore restore) {
+        if (restore == null) {
+            return null;
+        }
+        try {
+            restore.restore(connection);
+            return null;
+        } catch (SQLException e) {
+            return e;
         }
     }
 
@@ -245,7 +299,7 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         if (granted == null || now == null || granted.equals(now)) {
             return null;
         }
-        return new LockLostException(describe() + " was taken on server session " + granted + ", but its connection"
+        return new LockLostException(Reason.SESSION_MOVED, describe() + " was taken on server session " + granted + ", but its connection"
                 + " now reaches session " + now + ": the connection goes through a transaction-pooling proxy"
                 + " (PgBouncer or Supavisor in transaction mode, ProxySQL multiplexing, and the like), which hands"
                 + " server sessions to other clients between transactions, while a session lock stays on the"
@@ -261,7 +315,7 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
             if (!held) {
                 return;
             }
-            if (!dialectLock.releasable() || isClosed(connection)) {
+            if (loss == null && (!dialectLock.releasable() || isClosed(connection))) {
                 // the server ends it with the transaction, or already ended it with the session
                 markReleased();
                 return;
@@ -289,27 +343,149 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
 
     @Override
     public boolean isHeldOnServer() {
-        oneCallAtATime.lock();
+        long networkTimeout = networkTimeoutNanos(connection);
+        return isHeldOnServer(networkTimeout > 0 ? Duration.ofNanos(networkTimeout) : DEFAULT_QUESTION_BOUND);
+    }
+
+    @Override
+    public boolean isHeldOnServer(Duration bound) {
+        long nanos = PendingRequest.positiveNanos(bound, "bound");
+        long deadline = System.nanoTime() + nanos;
+        AtomicBoolean settled = new AtomicBoolean();
+        ScheduledFuture<?> cut = CheckThreads.TIMER.schedule(() -> {
+            if (settled.compareAndSet(false, true)) {
+                unanswered(bound, true);
+            }
+        }, nanos, TimeUnit.NANOSECONDS);
+        boolean locked = lockUntil(deadline);
+        boolean answer = false;
+        RuntimeException failure = null;
+        if (locked) {
+            try {
+                answer = askServer();
+            } catch (RuntimeException e) {
+                failure = e;
+            } finally {
+                oneCallAtATime.unlock();
+            }
+        }
+        if (settled.compareAndSet(false, true)) {
+            cut.cancel(false);
+            if (locked) {
+                if (failure != null) {
+                    throw failure;
+                }
+                return answer;
+            }
+            unanswered(bound, true);
+        }
+        LockLostException declared = loss;
+        if (declared != null) {
+            throw new LockLostException(declared.reason(), declared.getMessage(), declared);
+        }
+        throw new DistributedLockException(describe() + ": the server did not answer within " + millis(bound)
+                + " whether the lock is held; the connection was aborted");
+    }
+
+    /**
+     * A watch's check: asks the server whether the lock is still held, and declares the lock lost when the
+     * answer is no, or an error. Waits for a call under way on this object until {@code deadline} at most; past
+     * it, the watch's deadline declares the loss.
+     *
+     * @param deadline {@link System#nanoTime()} by which the check is due
+     */
+    void check(long deadline) {
+        if (!lockUntil(deadline)) {
+            return;
+        }
         try {
-            return askServer();
+            if (!held || loss != null) {
+                return;
+            }
+            boolean answer;
+            try {
+                answer = askServer();
+            } catch (LockLostException declared) {
+                return;
+            } catch (DistributedLockException e) {
+                declareLost(new LockLostException(Reason.UNCONFIRMED, describe() + " could not be confirmed: "
+                        + e.getMessage() + "; declared lost, and its connection aborted", e), true);
+                return;
+            }
+            if (!answer) {
+                declareLost(isClosed(connection)
+                        ? new LockLostException(Reason.SESSION_ENDED, describe() + " was lost with its session: the"
+                                + " connection is closed or broken")
+                        : new LockLostException(Reason.NOT_HELD, describe() + " is no longer held on the server: the"
+                                + " session lost it (killed, reset, or released behind dlock's back)"), false);
+            }
         } finally {
             oneCallAtATime.unlock();
         }
     }
 
     /**
-     * For the watch: asks only if no other call is using the lock right now.
+     * No answer within a bound: a held lock is declared lost; its connection, which a statement may be stuck on,
+     * is aborted, so that the session cannot go on holding the lock once the network is back.
      *
-     * @return the answer, or {@code null} when the lock is busy or no longer held by this object
+     * @param abortAnyway whether to abort the connection even if the lock is no longer held
      */
-    Boolean checkIfIdle() {
-        if (!oneCallAtATime.tryLock()) {
-            return null;
+    void unanswered(Duration bound, boolean abortAnyway) {
+        LockLostException cause = new LockLostException(Reason.UNCONFIRMED, describe() + " was not confirmed by the"
+                + " server within " + millis(bound) + ": declared lost, and its connection aborted so that the"
+                + " session cannot go on holding it");
+        if (!declareLost(cause, true) && abortAnyway) {
+            abort(cause);
         }
+    }
+
+    /**
+     * Declares the lock lost, once; a lock no longer held, or already declared lost, stays as it is.
+     *
+     * @param abort whether to abort the connection
+     * @return whether this call declared it
+     */
+    boolean declareLost(LockLostException cause, boolean abort) {
+        synchronized (this) {
+            if (!held || loss != null) {
+                return false;
+            }
+            loss = cause;
+        }
+        if (abort) {
+            abort(cause);
+        }
+        return true;
+    }
+
+    /** @return the loss declared while this object holds the lock, or {@code null} */
+    LockLostException loss() {
+        return loss;
+    }
+
+    private void abort(Throwable reason) {
         try {
-            return held ? askServer() : null;
+            connection.abort(CheckThreads.POOL);
+        } catch (SQLException | RuntimeException e) {
+            reason.addSuppressed(e);
+        }
+    }
+
+    /** Takes {@link #oneCallAtATime} if it comes free before {@code deadline}; an interrupt is kept, not obeyed. */
+    private boolean lockUntil(long deadline) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    return oneCallAtATime.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
         } finally {
-            oneCallAtATime.unlock();
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -330,7 +506,7 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         if (held) {
             LockLostException stranded = sessionChanged(grantedSession);
             if (stranded != null) {
-                markReleased(); // this object can neither release nor watch it any more
+                declareLost(stranded, false); // stranded on the other session: aborting this one frees nothing
                 throw stranded;
             }
         }
@@ -339,12 +515,75 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
 
     @Override
     public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
-        return LossWatch.start(this, cadence, onLost);
+        return watch(WatchOptions.every(Objects.requireNonNull(cadence, "cadence")), onLost, this);
+    }
+
+    @Override
+    public LockWatch watch(WatchOptions options, Consumer<? super DistributedLock> onLost) {
+        return watch(options, onLost, this);
+    }
+
+    /** @param shown the lock the listener and {@link LockWatch#lost()} are given (a pooled lock shows itself) */
+    LockWatch watch(WatchOptions options, Consumer<? super DistributedLock> onLost, DistributedLock shown) {
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(onLost, "onLost");
+        if (!isLocked()) {
+            throw new IllegalStateException(describe() + " is not held: there is nothing to watch");
+        }
+        options.lease().ifPresent(this::keepLease);
+        return LossWatch.start(this, options, onLost, shown);
+    }
+
+    private void keepLease(Duration wanted) {
+        oneCallAtATime.lock();
+        try {
+            if (!isLocked()) {
+                throw new IllegalStateException(describe() + " is not held: there is nothing to keep a lease for");
+            }
+            if (lease != null) {
+                if (!lease.equals(wanted)) {
+                    throw new IllegalStateException(describe() + " keeps a lease of " + lease + " already; a second"
+                            + " watch cannot change it to " + wanted);
+                }
+                return;
+            }
+            Object other = state.takeLease(this);
+            if (other != null) {
+                throw new IllegalStateException(describe() + ": the connection already keeps a lease for " + other
+                        + "; a connection keeps one lease");
+            }
+            try {
+                leaseRestore = state.provider().lease(connection, wanted);
+                lease = wanted;
+            } catch (SQLException e) {
+                state.endLease(this);
+                throw new DistributedLockException(describe() + ": cannot set the session for a lease of " + wanted
+                        + ": " + e.getMessage(), e);
+            } catch (RuntimeException e) {
+                state.endLease(this);
+                throw e;
+            }
+        } finally {
+            oneCallAtATime.unlock();
+        }
+    }
+
+    /** @return where this lock's watch checks run: its connection's lane */
+    SerialLane checkLane() {
+        return state.checks();
     }
 
     private void markReleased() {
-        held = false;
+        synchronized (this) {
+            held = false;
+            loss = null;
+        }
         grantedSession = null;
+        if (lease != null) {
+            lease = null;
+            leaseRestore = null;
+            state.endLease(this);
+        }
         if (dialectLock.releasable()) {
             state.free(dialectLock.identity());
         }
@@ -352,7 +591,7 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
 
     @Override
     public boolean isLocked() {
-        return held;
+        return held && loss == null;
     }
 
     @Override

@@ -3,66 +3,131 @@ package dev.dlock.internal;
 import dev.dlock.DistributedLock;
 import dev.dlock.LockLostException;
 import dev.dlock.LockWatch;
-import java.time.Duration;
-import java.util.Objects;
+import dev.dlock.WatchOptions;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
-/** Asks the server, at a cadence, whether a held lock is still held; tells once when it is not. */
+/**
+ * Checks a held lock at a cadence, each check with a deadline, and tells once when the lock is declared lost.
+ * The timer thread starts each check on the connection's {@link SerialLane} and, at the check's deadline,
+ * declares the loss itself if no answer has come ({@link JdbcDistributedLock#unanswered}): a check stuck on a
+ * silent connection delays nothing but its own connection's checks. The listener runs on a pool thread of
+ * its own.
+ */
 final class LossWatch implements LockWatch {
-    private static final ScheduledExecutorService SCHEDULER =
-            Executors.newSingleThreadScheduledExecutor(new Daemons("dlock-watch-"));
-
     private final JdbcDistributedLock lock;
+    private final WatchOptions options;
     private final Consumer<? super DistributedLock> onLost;
+    private final DistributedLock shown;
     private final CompletableFuture<DistributedLock> lost = new CompletableFuture<>();
-    private volatile ScheduledFuture<?> schedule;
+    private final AtomicBoolean told = new AtomicBoolean();
+    private final AtomicReference<Check> underWay = new AtomicReference<>();
+    private volatile LockLostException loss;
+    private volatile boolean closed;
+    private volatile ScheduledFuture<?> ticks;
 
-    private LossWatch(JdbcDistributedLock lock, Consumer<? super DistributedLock> onLost) {
-        this.lock = lock;
-        this.onLost = onLost;
+    /** One check: settled once, by its answer or by its deadline, whichever comes first. */
+    private static final class Check extends AtomicBoolean {
+        private static final long serialVersionUID = 1L;
+        final long deadline;
+        volatile ScheduledFuture<?> cut;
+
+        Check(long deadline) {
+            this.deadline = deadline;
+        }
+
+        boolean settle() {
+            return compareAndSet(false, true);
+        }
     }
 
-    static LossWatch start(JdbcDistributedLock lock, Duration cadence, Consumer<? super DistributedLock> onLost) {
-        Objects.requireNonNull(cadence, "cadence");
-        Objects.requireNonNull(onLost, "onLost");
-        if (cadence.compareTo(Duration.ofMillis(1)) < 0) {
-            throw new IllegalArgumentException("cadence must be at least 1 ms: " + cadence);
-        }
-        if (!lock.isLocked()) {
-            throw new IllegalStateException(lock.describe() + " is not held: there is nothing to watch");
-        }
-        LossWatch watch = new LossWatch(lock, onLost);
-        long nanos = cadence.toNanos();
-        watch.schedule = SCHEDULER.scheduleWithFixedDelay(watch::check, nanos, nanos, TimeUnit.NANOSECONDS);
+    private LossWatch(JdbcDistributedLock lock, WatchOptions options, Consumer<? super DistributedLock> onLost,
+                      DistributedLock shown) {
+        this.lock = lock;
+        this.options = options;
+        this.onLost = onLost;
+        this.shown = shown;
+    }
+
+    static LossWatch start(JdbcDistributedLock lock, WatchOptions options, Consumer<? super DistributedLock> onLost,
+                           DistributedLock shown) {
+        LossWatch watch = new LossWatch(lock, options, onLost, shown);
+        long cadence = PendingRequest.positiveNanos(options.cadence(), "cadence");
+        watch.ticks = CheckThreads.TIMER.scheduleAtFixedRate(watch::tick, cadence, cadence, TimeUnit.NANOSECONDS);
         return watch;
     }
 
-    private void check() {
-        if (!lock.isLocked()) {
-            close(); // released normally: nothing more to watch
+    /** On the timer thread, every cadence: never waits. */
+    private void tick() {
+        if (closed) {
             return;
         }
-        Boolean held;
-        try {
-            held = lock.checkIfIdle();
-        } catch (LockLostException e) {
-            held = false; // the server session is not the one the lock was taken on: lost all the same
-        } catch (RuntimeException e) {
-            return; // the question failed on a live connection: ask again next round
+        LockLostException declared = lock.loss();
+        if (declared != null) {
+            tell(declared); // declared by another watch, or by a bounded question
+            return;
         }
-        if (held != null && !held) {
-            close();
-            try {
-                onLost.accept(lock);
-            } finally {
-                lost.complete(lock);
+        if (!lock.isLocked()) {
+            close(); // released: nothing more to watch
+            return;
+        }
+        if (underWay.get() != null) {
+            return; // the check under way has its own deadline
+        }
+        long bound = PendingRequest.positiveNanos(options.bound(), "bound");
+        Check check = new Check(System.nanoTime() + bound);
+        underWay.set(check);
+        check.cut = CheckThreads.TIMER.schedule(() -> deadline(check), bound, TimeUnit.NANOSECONDS);
+        lock.checkLane().execute(() -> run(check));
+    }
+
+    /** On the connection's lane. */
+    private void run(Check check) {
+        try {
+            if (!check.get()) {
+                lock.check(check.deadline);
+            }
+        } finally {
+            if (check.settle()) {
+                check.cut.cancel(false);
+                underWay.compareAndSet(check, null);
+                LockLostException declared = lock.loss();
+                if (declared != null) {
+                    tell(declared);
+                }
             }
         }
+    }
+
+    /** On the timer thread, at a check's deadline. */
+    private void deadline(Check check) {
+        if (check.settle()) {
+            lock.unanswered(options.bound(), false);
+            LockLostException declared = lock.loss();
+            if (declared != null) {
+                tell(declared);
+            }
+        }
+    }
+
+    private void tell(LockLostException declared) {
+        if (!told.compareAndSet(false, true)) {
+            return;
+        }
+        loss = declared;
+        close();
+        CheckThreads.POOL.execute(() -> {
+            try {
+                onLost.accept(shown);
+            } finally {
+                lost.complete(shown);
+            }
+        });
     }
 
     @Override
@@ -71,10 +136,21 @@ final class LossWatch implements LockWatch {
     }
 
     @Override
+    public Optional<LockLostException> loss() {
+        return Optional.ofNullable(loss);
+    }
+
+    @Override
     public void close() {
-        ScheduledFuture<?> running = schedule;
+        closed = true;
+        ScheduledFuture<?> running = ticks;
         if (running != null) {
             running.cancel(false);
         }
+    }
+
+    @Override
+    public String toString() {
+        return "watch of " + shown + ", " + options + (loss == null ? "" : ", lost: " + loss.reason());
     }
 }

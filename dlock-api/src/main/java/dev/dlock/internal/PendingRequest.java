@@ -80,6 +80,21 @@ final class PendingRequest implements LockRequest {
         }
     }
 
+    /**
+     * @param bound a positive bound, such as the wait for an answer
+     * @param name  what the caller calls it, for the message
+     * @return it in nanoseconds, at most {@code Long.MAX_VALUE / 2} (so that now + bound is a deadline still)
+     * @throws NullPointerException     if {@code bound} is null
+     * @throws IllegalArgumentException if {@code bound} is zero or negative
+     */
+    static long positiveNanos(Duration bound, String name) {
+        Objects.requireNonNull(bound, name);
+        if (bound.isNegative() || bound.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive: " + bound);
+        }
+        return Math.min(checkedNanos(bound), Long.MAX_VALUE / 2);
+    }
+
     /** @return whether this request may wait at all; {@code false} for one attempt */
     boolean waits() {
         return timeoutNanos != 0;

@@ -8,6 +8,7 @@ import dev.dlock.LockLostException;
 import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
 import dev.dlock.LockWatch;
+import dev.dlock.WatchOptions;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -144,15 +145,27 @@ final class PooledLock extends AbstractDistributedLock {
     }
 
     @Override
+    public boolean isHeldOnServer(Duration bound) {
+        PendingRequest.positiveNanos(bound, "bound"); // bad input is refused whatever the state
+        JdbcDistributedLock lock = current;
+        return lock != null && lock.isHeldOnServer(bound);
+    }
+
+    @Override
     public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
+        return watch(WatchOptions.every(Objects.requireNonNull(cadence, "cadence")), onLost);
+    }
+
+    @Override
+    public LockWatch watch(WatchOptions options, Consumer<? super DistributedLock> onLost) {
         // arguments first, as JdbcDistributedLock checks them: a null is a NullPointerException whatever the state
-        Objects.requireNonNull(cadence, "cadence");
+        Objects.requireNonNull(options, "options");
         Objects.requireNonNull(onLost, "onLost");
         JdbcDistributedLock lock = current;
         if (lock == null) {
             throw new IllegalStateException(describe() + " is not held: there is nothing to watch");
         }
-        return lock.watch(cadence, lost -> onLost.accept(this));
+        return lock.watch(options, onLost, this);
     }
 
     @Override

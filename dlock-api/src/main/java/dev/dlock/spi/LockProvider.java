@@ -4,8 +4,10 @@ import dev.dlock.LockKey;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
+import dev.dlock.UnsupportedLockOptionException;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Set;
 
 /**
@@ -68,6 +70,37 @@ public interface LockProvider {
      */
     default String refuses(Connection connection) throws SQLException {
         return null;
+    }
+
+    /**
+     * Sets the session behind {@code connection} so that the server ends it, and frees its locks, between
+     * {@code lease − 1 s} and {@code lease} after the client has fallen silent (no byte from it, nothing
+     * closed), counted from the last thing the server received; for {@link dev.dlock.WatchOptions#lease()}.
+     * Called on a connection with a held lock, in auto-commit mode on a dialect whose settings a rollback
+     * would undo. The default refuses, before any SQL: the dialect has no such setting per session.
+     *
+     * @param connection the lock's connection
+     * @param lease      at least 2 seconds
+     * @return what puts the session's settings back as they were, run at release
+     * @throws UnsupportedLockOptionException if the dialect, or this connection, cannot keep a lease; nothing
+     *                                        changed
+     * @throws SQLException                   if a statement failed
+     */
+    default Restore lease(Connection connection, Duration lease) throws SQLException {
+        throw new UnsupportedLockOptionException(dialect() + " has no per-session setting with which the server"
+                + " would end a silent session, so a lease cannot be kept; the operating system's TCP keepalive"
+                + " is the only server-side bound there (see the README's \"Choosing the cadence and the"
+                + " lease\")");
+    }
+
+    /** Puts back what {@link #lease} changed on a session. */
+    @FunctionalInterface
+    interface Restore {
+        /**
+         * @param connection the connection the lease was set on
+         * @throws SQLException if the statement failed
+         */
+        void restore(Connection connection) throws SQLException;
     }
 
     /** @return the modes this dialect can lock in; always contains {@link LockMode#EXCLUSIVE} */

@@ -11,6 +11,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -66,6 +68,34 @@ abstract class NamedLockProvider implements LockProvider {
                     ? "the " + dialect() + " server is read-only (@@read_only = 1), as a replica is: its named locks"
                             + " are its own and exclude nobody on the primary; lock on the primary"
                     : null;
+        }
+    }
+
+    /**
+     * A lease through the session's {@code wait_timeout}: the server ends a session that has sent no command for
+     * that many seconds, and its named locks with it. A holder whose watch checks at a shorter cadence is never
+     * idle that long; a silent one is ended {@code floor(lease)} seconds after its last statement, which is
+     * between {@code lease − 1 s} and {@code lease}. Not transactional, so it holds inside a transaction too.
+     */
+    @Override
+    public final Restore lease(Connection connection, Duration lease) throws SQLException {
+        long seconds = Math.min(lease.getSeconds(), LONGEST_WAIT_TIMEOUT);
+        long before;
+        try (PreparedStatement statement = connection.prepareStatement("SELECT @@SESSION.wait_timeout");
+             ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            before = rs.getLong(1);
+        }
+        setWaitTimeout(connection, seconds);
+        return restored -> setWaitTimeout(restored, before);
+    }
+
+    /** The largest {@code wait_timeout} MySQL and MariaDB accept on Linux: one year, in seconds. */
+    private static final long LONGEST_WAIT_TIMEOUT = 31_536_000L;
+
+    private static void setWaitTimeout(Connection connection, long seconds) throws SQLException {
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("SET SESSION wait_timeout = " + seconds); // a number, never text
         }
     }
 

@@ -17,6 +17,7 @@ import dev.dlock.LockScope;
 import dev.dlock.LockTimeoutException;
 import dev.dlock.Locks;
 import dev.dlock.UnsupportedLockOptionException;
+import dev.dlock.WatchOptions;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
@@ -153,6 +154,7 @@ public abstract class HostileInputContract extends ReliabilityContract {
                 .setDefault(LockMode.class, LockMode.EXCLUSIVE)
                 .setDefault(LockScope.class, LockScope.SESSION)
                 .setDefault(Duration.class, Duration.ofMillis(1))
+                .setDefault(WatchOptions.class, WatchOptions.every(Duration.ofSeconds(1)))
                 .setDefault(DataSource.class, dataSource)
                 .setDefault(Executor.class, Runnable::run)
                 .setDefault(TimeUnit.class, TimeUnit.MILLISECONDS)
@@ -164,6 +166,8 @@ public abstract class HostileInputContract extends ReliabilityContract {
         calls += nullableCalls(Locks.class, true);
         tester.testAllPublicStaticMethods(LockKey.class);
         calls += nullableCalls(LockKey.class, true);
+        tester.testAllPublicStaticMethods(WatchOptions.class);
+        calls += nullableCalls(WatchOptions.class, true);
         tester.testAllPublicConstructors(LockKey.Text.class);
         tester.testAllPublicConstructors(LockKey.Bytes.class);
         calls += 2;
@@ -173,7 +177,9 @@ public abstract class HostileInputContract extends ReliabilityContract {
         LockOptions.Builder builder = LockOptions.builder();
         DataSourceLocks pooled = Locks.forDataSource(dataSource);
         DistributedLock pooledLock = pooled.lock(key);
-        for (Object instance : List.of(lock, async, juc, builder, pooled, pooledLock, pooledLock.asLock())) {
+        WatchOptions watchOptions = WatchOptions.lease(Duration.ofSeconds(10));
+        for (Object instance : List.of(lock, async, juc, builder, pooled, pooledLock, pooledLock.asLock(),
+                watchOptions)) {
             tester.testAllPublicInstanceMethods(instance);
             calls += nullableCalls(instance.getClass(), false);
         }
