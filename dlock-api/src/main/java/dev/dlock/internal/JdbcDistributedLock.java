@@ -351,10 +351,14 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     public boolean isHeldOnServer(Duration bound) {
         long nanos = PendingRequest.positiveNanos(bound, "bound");
         long deadline = System.nanoTime() + nanos;
+        // settled once, by the answer or by the cut at the deadline; the cut's declaration completes under the
+        // monitor, so an answer that comes too late sees it
         AtomicBoolean settled = new AtomicBoolean();
         ScheduledFuture<?> cut = CheckThreads.TIMER.schedule(() -> {
-            if (settled.compareAndSet(false, true)) {
-                unanswered(bound, true);
+            synchronized (settled) {
+                if (settled.compareAndSet(false, true)) {
+                    unanswered(bound, true);
+                }
             }
         }, nanos, TimeUnit.NANOSECONDS);
         boolean locked = lockUntil(deadline);
@@ -369,15 +373,17 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
                 oneCallAtATime.unlock();
             }
         }
-        if (settled.compareAndSet(false, true)) {
-            cut.cancel(false);
-            if (locked) {
-                if (failure != null) {
-                    throw failure;
+        synchronized (settled) {
+            if (settled.compareAndSet(false, true)) {
+                cut.cancel(false);
+                if (locked) {
+                    if (failure != null) {
+                        throw failure;
+                    }
+                    return answer;
                 }
-                return answer;
+                unanswered(bound, true);
             }
-            unanswered(bound, true);
         }
         LockLostException declared = loss;
         if (declared != null) {

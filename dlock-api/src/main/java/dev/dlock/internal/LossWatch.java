@@ -58,7 +58,8 @@ final class LossWatch implements LockWatch {
                            DistributedLock shown) {
         LossWatch watch = new LossWatch(lock, options, onLost, shown);
         long cadence = PendingRequest.positiveNanos(options.cadence(), "cadence");
-        watch.ticks = CheckThreads.TIMER.scheduleAtFixedRate(watch::tick, cadence, cadence, TimeUnit.NANOSECONDS);
+        // the first check at once: a watch confirms the lock as it starts
+        watch.ticks = CheckThreads.TIMER.scheduleAtFixedRate(watch::tick, 0, cadence, TimeUnit.NANOSECONDS);
         return watch;
     }
 
