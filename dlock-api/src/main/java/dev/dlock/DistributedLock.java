@@ -205,9 +205,11 @@ public interface DistributedLock extends AutoCloseable {
      * lost: watch a lock on a connection of its own (as {@link DataSourceLocks} does), or choose a longer bound.
      *
      * <p>With a {@linkplain WatchOptions#lease() lease}, dlock first sets the session so that the server ends
-     * it between {@code lease − 1 s} and {@code lease} after the client falls silent (PostgreSQL: the
-     * session's TCP keepalive and user timeout; MySQL and MariaDB: its {@code wait_timeout}); the session's
-     * settings are put back at release. One lease per connection.
+     * it between {@code lease − 1 s} and {@code lease} after the client falls silent, while a client that is
+     * merely paused keeps it (PostgreSQL: the session's TCP keepalive and user timeout, which the client's
+     * kernel answers even while the process is stopped); the settings are put back at release. One lease per
+     * connection. MySQL, MariaDB, SQL Server and Oracle have no such setting per session and refuse a lease:
+     * their server-side bound is the server's own TCP keepalive, set server-wide.
      *
      * @param options cadence, bound and lease
      * @param onLost  called once, on a pool thread, when the lock is declared lost

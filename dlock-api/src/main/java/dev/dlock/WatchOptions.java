@@ -10,7 +10,8 @@ import java.util.Optional;
  * connection). So a lock is declared lost at most {@link #lossBound()} (cadence + bound) after the start of
  * the last check that confirmed it, however the network fails.
  *
- * <p>A {@linkplain #lease() lease} adds a bound on the server's side, where the dialect has one: the server
+ * <p>A {@linkplain #lease() lease} adds a bound on the server's side, where the dialect has one (PostgreSQL;
+ * the others refuse a lease with {@link UnsupportedLockOptionException}): the server
  * ends a session that has fallen silent (a cut link, a dead NAT entry) between {@code lease − 1 s} and
  * {@code lease} after the silence began, and the session's locks with it. The loss bound must be at most
  * half of {@code lease − 1 s}, so that the holder is told well before anyone else can be granted the lock;

@@ -18,9 +18,12 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -213,7 +216,9 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
 
     @Override
     public void release() {
-        oneCallAtATime.lock();
+        if (!takeTurn()) {
+            throw lossReported(false);
+        }
         try {
             releaseLocked();
         } finally {
@@ -221,18 +226,61 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         }
     }
 
-    private void releaseLocked() {
-        LockLostException declared = loss;
-        if (declared != null) {
-            LockProvider.Restore restore = leaseRestore;
-            markReleased();
-            LockLostException reported = new LockLostException(declared.reason(), describe() + " was declared lost"
-                    + " before this release: " + declared.getMessage(), declared);
-            SQLException notRestored = isClosed(connection) ? null : restore(restore);
-            if (notRestored != null) {
-                reported.addSuppressed(notRestored);
+    /**
+     * Takes this object's turn ({@link #oneCallAtATime}) for a release, unless the lock has been declared lost
+     * while another call holds the turn: that call may be stuck on the lost connection until the operating system
+     * gives up on it, and the loss is reported without it.
+     *
+     * @return whether the turn was taken
+     */
+    private boolean takeTurn() {
+        if (oneCallAtATime.tryLock()) {
+            return true;
+        }
+        boolean interrupted = false;
+        try {
+            // the call holding the turn is bounded by its deadline, past which the loss is declared
+            while (loss == null) {
+                try {
+                    if (oneCallAtATime.tryLock(5, TimeUnit.MILLISECONDS)) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-            throw reported;
+            return oneCallAtATime.tryLock();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Reports the declared loss at a release, once, and marks the lock released.
+     *
+     * @param restoreSettings whether to put back a lease's session settings (only with the turn taken)
+     */
+    private LockLostException lossReported(boolean restoreSettings) {
+        LockLostException declared = loss;
+        if (declared == null) {
+            throw new LockNotHeldException(describe() + " is not held by this lock object");
+        }
+        LockProvider.Restore restore = leaseRestore;
+        markReleased();
+        LockLostException reported = new LockLostException(declared.reason(), describe() + " was declared lost"
+                + " before this release: " + declared.getMessage(), declared);
+        SQLException notRestored = restoreSettings && !isClosed(connection) ? restore(restore) : null;
+        if (notRestored != null) {
+            reported.addSuppressed(notRestored);
+        }
+        return reported;
+    }
+
+    private void releaseLocked() {
+        if (loss != null) {
+            throw lossReported(true);
         }
         if (!held) {
             throw new LockNotHeldException(describe() + " is not held by this lock object");
@@ -310,7 +358,9 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
 
     @Override
     public void close() {
-        oneCallAtATime.lock();
+        if (!takeTurn()) {
+            throw lossReported(false);
+        }
         try {
             if (!held) {
                 return;
@@ -349,48 +399,60 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
 
     @Override
     public boolean isHeldOnServer(Duration bound) {
-        long nanos = PendingRequest.positiveNanos(bound, "bound");
-        long deadline = System.nanoTime() + nanos;
-        // settled once, by the answer or by the cut at the deadline; the cut's declaration completes under the
-        // monitor, so an answer that comes too late sees it
-        AtomicBoolean settled = new AtomicBoolean();
-        ScheduledFuture<?> cut = CheckThreads.TIMER.schedule(() -> {
-            synchronized (settled) {
-                if (settled.compareAndSet(false, true)) {
-                    unanswered(bound, true);
-                }
+        long deadline = System.nanoTime() + PendingRequest.positiveNanos(bound, "bound");
+        // asked on the connection's lane, not on the caller's thread: a driver may leave the thread of a read on
+        // a silent link blocked even after the connection is aborted (the MariaDB driver does), and the caller
+        // must get its answer by the deadline all the same
+        CompletableFuture<Boolean> answer = new CompletableFuture<>();
+        checkLane().execute(() -> {
+            if (answer.isDone() || !lockUntil(deadline)) {
+                return;
             }
-        }, nanos, TimeUnit.NANOSECONDS);
-        boolean locked = lockUntil(deadline);
-        boolean answer = false;
-        RuntimeException failure = null;
-        if (locked) {
             try {
-                answer = askServer();
+                answer.complete(askServer());
             } catch (RuntimeException e) {
-                failure = e;
+                answer.completeExceptionally(e);
             } finally {
                 oneCallAtATime.unlock();
             }
+        });
+        if (!awaitUntil(answer, deadline) && answer.completeExceptionally(new CancellationException())) {
+            unanswered(bound, true);
+            LockLostException declared = loss;
+            if (declared != null) {
+                throw new LockLostException(declared.reason(), declared.getMessage(), declared);
+            }
+            throw new DistributedLockException(describe() + ": the server did not answer within " + millis(bound)
+                    + " whether the lock is held; the connection was aborted");
         }
-        synchronized (settled) {
-            if (settled.compareAndSet(false, true)) {
-                cut.cancel(false);
-                if (locked) {
-                    if (failure != null) {
-                        throw failure;
-                    }
-                    return answer;
+        try {
+            return answer.join();
+        } catch (CompletionException e) {
+            throw (RuntimeException) e.getCause();
+        }
+    }
+
+    /** Waits for {@code answer} until {@code deadline}; an interrupt is kept, not obeyed. */
+    private static boolean awaitUntil(CompletableFuture<?> answer, long deadline) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    answer.get(deadline - System.nanoTime(), TimeUnit.NANOSECONDS);
+                    return true;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    return true;
+                } catch (TimeoutException e) {
+                    return false;
                 }
-                unanswered(bound, true);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
-        LockLostException declared = loss;
-        if (declared != null) {
-            throw new LockLostException(declared.reason(), declared.getMessage(), declared);
-        }
-        throw new DistributedLockException(describe() + ": the server did not answer within " + millis(bound)
-                + " whether the lock is held; the connection was aborted");
     }
 
     /**
@@ -469,12 +531,19 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         return loss;
     }
 
+    /**
+     * Aborts the connection on a pool thread, never on the caller's: some drivers do part of the work in
+     * {@code abort} itself (the MariaDB driver opens a second connection to send {@code KILL}, then waits for a
+     * read under way), which on a silent link takes as long as the link stays silent.
+     */
     private void abort(Throwable reason) {
-        try {
-            connection.abort(CheckThreads.POOL);
-        } catch (SQLException | RuntimeException e) {
-            reason.addSuppressed(e);
-        }
+        CheckThreads.POOL.execute(() -> {
+            try {
+                connection.abort(CheckThreads.POOL);
+            } catch (SQLException | RuntimeException e) {
+                reason.addSuppressed(e);
+            }
+        });
     }
 
     /** Takes {@link #oneCallAtATime} if it comes free before {@code deadline}; an interrupt is kept, not obeyed. */

@@ -15,6 +15,7 @@ import dev.dlock.LockScope;
 import dev.dlock.LockTimeoutException;
 import dev.dlock.Locks;
 import dev.dlock.UnsupportedLockOptionException;
+import dev.dlock.WatchOptions;
 import dev.dlock.spi.LockProvider;
 import dev.dlock.tck.stub.CallInThread;
 import dev.dlock.tck.stub.ExpectedStatement;
@@ -168,6 +169,18 @@ class ApplicationLockStatementTest {
             lock.release();
             assertThat(lock.isLocked()).isFalse();
         }
+    }
+
+    @Test
+    void aLeaseIsRefusedWithoutAStatementAndTheLockStaysHeld() {
+        expectGet("k", 0).returnsOut(1, 0);
+        expectRelease("k", "Session").returnsOut(1, 0);
+        DistributedLock lock = lock("k");
+        assertThat(lock.tryAcquire()).isTrue();
+        assertThatThrownBy(() -> lock.watch(WatchOptions.lease(Duration.ofSeconds(5)), lost -> { }))
+                .isInstanceOf(UnsupportedLockOptionException.class).hasMessageContaining("lease cannot be kept");
+        assertThat(lock.isLocked()).isTrue();
+        lock.release();
     }
 
     @Nested

@@ -4,6 +4,7 @@ import dev.dlock.LockKey;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
+import dev.dlock.UnsupportedLockOptionException;
 import dev.dlock.spi.DialectLock;
 import dev.dlock.spi.LockNames;
 import dev.dlock.spi.LockProvider;
@@ -11,7 +12,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -72,31 +72,21 @@ abstract class NamedLockProvider implements LockProvider {
     }
 
     /**
-     * A lease through the session's {@code wait_timeout}: the server ends a session that has sent no command for
-     * that many seconds, and its named locks with it. A holder whose watch checks at a shorter cadence is never
-     * idle that long; a silent one is ended {@code floor(lease)} seconds after its last statement, which is
-     * between {@code lease − 1 s} and {@code lease}. Not transactional, so it holds inside a transaction too.
+     * Refused: MySQL and MariaDB have no per-session setting that ends a silent session while sparing a paused
+     * one. The session's {@code wait_timeout} would end a holder that is merely paused (a long GC, a stopped
+     * process) as surely as a cut-off one, and another session could be granted the lock before the paused
+     * holder hears of it: a time-to-live lease, with its hazard. The server's TCP keepalive is server-wide
+     * (MariaDB's global {@code tcp_keepalive_time}, {@code tcp_keepalive_interval}, {@code tcp_keepalive_probes};
+     * the operating system's for MySQL), an administrator's setting.
      */
     @Override
-    public final Restore lease(Connection connection, Duration lease) throws SQLException {
-        long seconds = Math.min(lease.getSeconds(), LONGEST_WAIT_TIMEOUT);
-        long before;
-        try (PreparedStatement statement = connection.prepareStatement("SELECT @@SESSION.wait_timeout");
-             ResultSet rs = statement.executeQuery()) {
-            rs.next();
-            before = rs.getLong(1);
-        }
-        setWaitTimeout(connection, seconds);
-        return restored -> setWaitTimeout(restored, before);
-    }
-
-    /** The largest {@code wait_timeout} MySQL and MariaDB accept on Linux: one year, in seconds. */
-    private static final long LONGEST_WAIT_TIMEOUT = 31_536_000L;
-
-    private static void setWaitTimeout(Connection connection, long seconds) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("SET SESSION wait_timeout = " + seconds); // a number, never text
-        }
+    public final Restore lease(Connection connection, Duration lease) {
+        throw new UnsupportedLockOptionException(dialect() + " has no per-session setting that ends a silent"
+                + " session but spares a paused one (wait_timeout would end a paused holder too, and hand its lock"
+                + " on before it knows): the server-side bound is the server's TCP keepalive, set server-wide"
+                + " (MariaDB: the global tcp_keepalive_time, tcp_keepalive_interval and tcp_keepalive_probes; MySQL:"
+                + " the operating system's). Watch without a lease; see the README's \"Choosing the cadence and the"
+                + " lease\"");
     }
 
     /** @return whether the server lower-cases names, so that names differing in case are one lock */

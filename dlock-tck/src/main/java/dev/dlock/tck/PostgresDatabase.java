@@ -2,13 +2,18 @@ package dev.dlock.tck;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.Closeable;
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /**
  * The PostgreSQL the tests use: the server named by {@code DLOCK_TEST_POSTGRESQL_URL} (a JDBC URL with user and
@@ -19,7 +24,11 @@ public final class PostgresDatabase implements TestDatabase {
     /** The environment variable naming an existing server. */
     public static final String URL_VARIABLE = "DLOCK_TEST_POSTGRESQL_URL";
 
+    /** What {@link #listeningOnAllAddresses()} adds to {@code pg_hba.conf}: any host, trusted as on loopback. */
+    private static final String TRUST_ALL_HOSTS = "\nhost all all 0.0.0.0/0 trust\nhost all all ::/0 trust\n";
+
     private static PostgresDatabase instance;
+    private static PostgresDatabase onAllAddresses;
 
     private final String url;
     private final String description;
@@ -49,6 +58,24 @@ public final class PostgresDatabase implements TestDatabase {
     }
 
     /**
+     * A second embedded server of this JVM, started on first use and stopped at exit, for tests that reach it through
+     * a {@link NetworkPartition}: it listens on all addresses (the one {@link #instance()} starts listens on
+     * {@code localhost} only) and trusts connections from any host, as on loopback. It is embedded even when
+     * {@link #URL_VARIABLE} names a server, since a partition can only be made around a server on this machine.
+     *
+     * @return the server; {@link #url()} reaches it on {@code localhost}, {@link #at} through the partition
+     * @throws IllegalStateException if this machine cannot run an embedded PostgreSQL, saying why
+     */
+    public static synchronized PostgresDatabase listeningOnAllAddresses() {
+        if (onAllAddresses == null) {
+            PostgresDatabase embedded = startEmbedded(WorkDirectory.of("embedded-pg"), true);
+            Runtime.getRuntime().addShutdownHook(new Thread(embedded::stop, "dlock-embedded-postgres-all-stop"));
+            onAllAddresses = embedded;
+        }
+        return onAllAddresses;
+    }
+
+    /**
      * Starts an embedded server with a new data folder under {@code base}, its binaries in zonky's working folder
      * ({@code ot.epg.working-dir}, set to {@code base} if unset) and its socket in a new {@link SocketDirectory}.
      *
@@ -57,6 +84,17 @@ public final class PostgresDatabase implements TestDatabase {
      * @throws IllegalStateException if this machine cannot run an embedded PostgreSQL, saying why
      */
     static PostgresDatabase startEmbedded(Path base) {
+        return startEmbedded(base, false);
+    }
+
+    /**
+     * Starts an embedded server as {@link #startEmbedded(Path)} does.
+     *
+     * @param base           where the data goes
+     * @param onAllAddresses whether it listens on all addresses and trusts any host, or on {@code localhost} only
+     * @return the started server; {@link #stop()} stops it
+     */
+    private static PostgresDatabase startEmbedded(Path base, boolean onAllAddresses) {
         EmbeddedPostgresPrecondition.require();
         if (System.getProperty("ot.epg.working-dir") == null) {
             System.setProperty("ot.epg.working-dir", base.toString());
@@ -65,12 +103,16 @@ public final class PostgresDatabase implements TestDatabase {
         boolean started = false;
         try {
             Path data = Files.createTempDirectory(Files.createDirectories(base), "data-");
-            EmbeddedPostgres server = EmbeddedPostgres.builder()
+            EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
                     .setDataDirectory(data)
                     .setCleanDataDirectory(true)
                     .setServerConfig("unix_socket_directories", socketDirectory.toString())
-                    .setServerConfig("max_connections", "200")
-                    .start();
+                    .setServerConfig("max_connections", "200");
+            if (onAllAddresses) {
+                builder.setServerConfig("listen_addresses", "0.0.0.0,::")
+                        .setDataDirectoryCustomizer(PostgresDatabase::trustAllHosts);
+            }
+            EmbeddedPostgres server = builder.start();
             started = true;
             return new PostgresDatabase(server.getJdbcUrl("postgres", "postgres"),
                     "embedded PostgreSQL on port " + server.getPort(), server, socketDirectory);
@@ -80,6 +122,16 @@ public final class PostgresDatabase implements TestDatabase {
             if (!started) {
                 SocketDirectory.delete(socketDirectory);
             }
+        }
+    }
+
+    /** Adds {@link #TRUST_ALL_HOSTS} to the {@code pg_hba.conf} initdb wrote, before the server starts. */
+    private static void trustAllHosts(File dataDirectory) {
+        try {
+            Files.writeString(dataDirectory.toPath().resolve("pg_hba.conf"), TRUST_ALL_HOSTS,
+                    StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot let any host in through " + dataDirectory + "/pg_hba.conf", e);
         }
     }
 
@@ -110,9 +162,35 @@ public final class PostgresDatabase implements TestDatabase {
         return url;
     }
 
+    /** @return the TCP port of its URL (5432 if the URL names none) */
+    public int port() {
+        int port = jdbcUri().getPort();
+        return port < 0 ? 5432 : port;
+    }
+
+    /**
+     * @param address another address of this server, such as a {@link NetworkPartition#clientAddress()}
+     * @return connections to this server at {@code address}, with the database, user and options of its URL
+     */
+    public TestDatabase at(InetSocketAddress address) {
+        URI uri = jdbcUri();
+        String atAddress = "jdbc:postgresql://" + address.getHostString() + ":" + address.getPort()
+                + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+        return TestDatabase.atUrl(atAddress, description + " at " + address.getHostString() + ":" + address.getPort());
+    }
+
+    private URI jdbcUri() {
+        return URI.create(url.substring("jdbc:".length()));
+    }
+
     @Override
     public Connection connect() throws SQLException {
         return DriverManager.getConnection(url);
+    }
+
+    @Override
+    public Optional<String> jdbcUrl() {
+        return Optional.of(url);
     }
 
     @Override

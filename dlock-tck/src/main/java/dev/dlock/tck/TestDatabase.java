@@ -3,6 +3,7 @@ package dev.dlock.tck;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Optional;
 
 /** A database the tests run against: an embedded server started by the tests, or one named by a URL. */
 public interface TestDatabase {
@@ -15,6 +16,14 @@ public interface TestDatabase {
 
     /** @return what this database is, for test output */
     String description();
+
+    /**
+     * @return the JDBC URL connections are opened with, for tests that point a copy of it elsewhere (a proxy);
+     *         empty if connections are not opened by URL
+     */
+    default Optional<String> jdbcUrl() {
+        return Optional.empty();
+    }
 
     /**
      * @param url         a JDBC URL that needs nothing else to connect (user and password in it)
@@ -31,6 +40,11 @@ public interface TestDatabase {
             @Override
             public String description() {
                 return description;
+            }
+
+            @Override
+            public Optional<String> jdbcUrl() {
+                return Optional.of(url);
             }
 
             @Override
