@@ -12,6 +12,7 @@ import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.LockWatch;
 import dev.dlock.Locks;
+import dev.dlock.WatchOptions;
 import dev.dlock.tck.PostgresDatabase;
 import dev.dlock.tck.TestDataSource;
 import java.sql.Connection;
@@ -197,16 +198,34 @@ class ReadmeExamplesTest {
 
     @Test
     void lossDetection() throws SQLException {
-        try (Connection conn = dataSource.getConnection()) {
+        try (Connection conn = dataSource.getConnection(); Connection other = dataSource.getConnection()) {
             // README: lock-loss detection
             DistributedLock lock = Locks.forConnection(conn, "leader");
             lock.acquire();
             try (LockWatch watch = lock.watch(Duration.ofSeconds(1),
                     lost -> System.err.println("lost " + lost + ": stop leading"))) {
-                assert lock.isHeldOnServer();
+                assert lock.isHeldOnServer(Duration.ofSeconds(2));
                 runBilling();
             }
             lock.release();
+
+            // and with a lease: a PostgreSQL server ends a silent holder's session within 10 s
+            try (DistributedLock held = Locks.forConnection(other, "leader-2").acquire();
+                 LockWatch watch = held.watch(WatchOptions.lease(Duration.ofSeconds(10)), lost -> stopLeading())) {
+                runBilling(); // checks every 2.25 s; a loss is declared within 4.5 s of the last confirmation
+            }
+            // README ends
+            DistributedLock check = Locks.forConnection(other, "leader-2");
+            assertThat(check.tryAcquire()).as("released by the example").isTrue();
+            check.release();
         }
+        assertThat(work).hasValue(2);
+        assertThat(stoppedLeading).hasValue(0);
+    }
+
+    private final AtomicInteger stoppedLeading = new AtomicInteger();
+
+    private void stopLeading() {
+        stoppedLeading.incrementAndGet();
     }
 }

