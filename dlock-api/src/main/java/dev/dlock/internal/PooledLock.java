@@ -92,7 +92,12 @@ final class PooledLock extends AbstractDistributedLock {
         try {
             lock.release();
         } catch (LockLostException e) {
-            returnToPool(connection); // not held: safe to reuse, or already closed
+            if (e.reason() == LockLostException.Reason.UNCONFIRMED) {
+                // aborted for a silent link: a pool's close may wait on a read still stuck there
+                ABORT_EXECUTOR.execute(() -> returnToPool(connection));
+            } else {
+                returnToPool(connection); // not held: safe to reuse, or already closed
+            }
             throw e;
         } catch (RuntimeException e) {
             abort(connection, e); // release not confirmed: the session must end

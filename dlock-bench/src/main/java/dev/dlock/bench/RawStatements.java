@@ -12,8 +12,8 @@ import java.util.stream.Collectors;
 /**
  * The statements dlock sends, per kind of server, to run with plain JDBC as the floor beside dlock: the same
  * SQL, prepared once per connection, with none of dlock's checks around it. Also the questions the
- * benchmarks ask the server about sessions: who a session is, whether it is waiting for a lock, and how many of
- * several are.
+ * benchmarks ask the server about sessions: who a session is, whether it is waiting for a lock, how many of
+ * several are, and which statement a session last finished.
  */
 enum RawStatements {
     /** PostgreSQL advisory locks, as {@code dev.dlock.postgresql.AdvisoryLock} sends them. */
@@ -27,7 +27,9 @@ enum RawStatements {
                     + " SELECT pg_advisory_lock(?), pg_backend_pid()",
             "SELECT pg_backend_pid()",
             "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = ? AND locktype = 'advisory' AND NOT granted)",
-            "SELECT count(*) FROM pg_locks WHERE pid IN (%s) AND locktype = 'advisory' AND NOT granted"),
+            "SELECT count(*) FROM pg_locks WHERE pid IN (%s) AND locktype = 'advisory' AND NOT granted",
+            // the instant the session last went idle: a new one for every statement it finishes
+            "SELECT CASE WHEN state = 'idle' THEN CAST(state_change AS text) END FROM pg_stat_activity WHERE pid = ?"),
     /** MySQL and MariaDB named locks, as {@code dev.dlock.mysql.NamedLock} sends them to MariaDB. */
     MARIADB("SELECT GET_LOCK(?, ?), CONNECTION_ID()",
             "SELECT IF(CONNECTION_ID() = COALESCE(?, CONNECTION_ID()), RELEASE_LOCK(?), NULL), CONNECTION_ID()",
@@ -35,7 +37,10 @@ enum RawStatements {
             "SET STATEMENT max_statement_time=0 FOR SELECT GET_LOCK(?, ?), CONNECTION_ID()",
             "SELECT CONNECTION_ID()",
             "SELECT COUNT(*) > 0 FROM information_schema.PROCESSLIST WHERE ID = ? AND STATE = 'User lock'",
-            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN (%s) AND STATE = 'User lock'");
+            "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE ID IN (%s) AND STATE = 'User lock'",
+            // the server's number of the session's last statement, which it keeps while the session sleeps
+            "SELECT IF(COMMAND = 'Sleep', CAST(QUERY_ID AS CHAR), NULL) FROM information_schema.PROCESSLIST"
+                    + " WHERE ID = ?");
 
     /** The longest single {@code GET_LOCK} wait of dlock's (and the raw) "forever" loop: an hour. */
     private static final BigDecimal MARIADB_LONGEST_WAIT_SECONDS = BigDecimal.valueOf(3600);
@@ -47,15 +52,18 @@ enum RawStatements {
     final String waitingSql;
     /** How many of the sessions listed in place of {@code %s} wait for a lock. */
     final String waitingCountSql;
+    /** A mark of the last statement a session finished, different for each; {@code NULL} while it runs one. */
+    final String lastFinishedSql;
 
     RawStatements(String trySql, String unlockSql, String waitSql, String sessionIdSql, String waitingSql,
-                  String waitingCountSql) {
+                  String waitingCountSql, String lastFinishedSql) {
         this.trySql = trySql;
         this.unlockSql = unlockSql;
         this.waitSql = waitSql;
         this.sessionIdSql = sessionIdSql;
         this.waitingSql = waitingSql;
         this.waitingCountSql = waitingCountSql;
+        this.lastFinishedSql = lastFinishedSql;
     }
 
     static RawStatements forUrl(String url) {
@@ -104,6 +112,23 @@ enum RawStatements {
         };
     }
 
+    /**
+     * @return a question, asked on {@code observer}, which statement a session last finished: so that a benchmark
+     *     can see that a statement sent in the background (a watch's check) has been answered
+     */
+    LastFinished lastFinished(Connection observer) throws SQLException {
+        PreparedStatement statement = observer.prepareStatement(lastFinishedSql);
+        return sessionId -> {
+            statement.setLong(1, sessionId);
+            try (ResultSet rs = statement.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SQLException("the server shows no session " + sessionId);
+                }
+                return rs.getString(1);
+            }
+        };
+    }
+
     /** @return the raw lock of {@code databaseKey} (as dlock derives it) on {@code connection} */
     RawLock lockOn(Connection connection, Object databaseKey) throws SQLException {
         return new RawLock(this, connection, databaseKey);
@@ -119,6 +144,18 @@ enum RawStatements {
     @FunctionalInterface
     interface WaitCount {
         int count() throws SQLException;
+    }
+
+    /** Which statement a session last finished, asked from another connection. */
+    @FunctionalInterface
+    interface LastFinished {
+        /**
+         * @param sessionId the session, as {@link #sessionId} names it
+         * @return a mark of the last statement the session finished, equal for the same statement and different
+         *     for the next one; {@code null} while the session runs one
+         * @throws SQLException if the question fails, or the server shows no such session
+         */
+        String mark(long sessionId) throws SQLException;
     }
 
     /** One key's raw statements, prepared once on one connection; not for concurrent use. */

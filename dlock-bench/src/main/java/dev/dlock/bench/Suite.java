@@ -51,17 +51,20 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       its own, which costs seconds for PostgreSQL and tens of seconds for MariaDB): a few minutes on
  *       2 cores, figures that are indicative;</li>
  *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (37 minutes for both
- *       databases on 2 cores, and some 20 more for {@code waiting});</li>
+ *       databases on 2 cores, some 20 more for {@code waiting} and one more for {@code loss});</li>
  *   <li>{@code --verbose}: JMH's own output too, as it comes (some 4,000 lines), and each round of the
- *       {@code waiting} measurements;</li>
+ *       {@code waiting} measurements and each sample of {@code loss};</li>
  *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions;</li>
- *   <li>{@code --only}: only the named parts: waiting, uncontended, timeout, handoff, contention, peers;</li>
+ *   <li>{@code --only}: only the named parts: waiting, loss, uncontended, timeout, handoff, contention,
+ *       peers;</li>
  *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
  *       {@code mariadb} (MariaDB's driver; {@code mariadb-cj} is MySQL Connector/J on the same server).</li>
  * </ul>
  *
- * <p>The part {@code waiting} ({@link WaitingBenchmark}) is measured by the suite itself, not by JMH, always in
- * this JVM, and first: before any JMH run has left threads behind in it.
+ * <p>The parts {@code waiting} ({@link WaitingBenchmark}) and {@code loss} ({@link LossBenchmark}) are measured
+ * by the suite itself, not by JMH, always in this JVM, and first: {@code waiting} before any other run has left
+ * threads behind in it, then {@code loss} (a proxy in this JVM stands in front of each server, which must be
+ * reached over TCP).
  */
 public final class Suite {
     /** One benchmark class, and how {@code --full} lengthens it. */
@@ -82,6 +85,8 @@ public final class Suite {
     private static final int FULL_FORKS = 3;
     /** The part measured outside JMH, by {@link WaitingBenchmark}. */
     private static final String WAITING = "waiting";
+    /** The part measured outside JMH, by {@link LossBenchmark}. */
+    private static final String LOSS = "loss";
 
     private Suite() {
     }
@@ -96,7 +101,7 @@ public final class Suite {
         boolean full = false;
         boolean verbose = false;
         Path markdown = null;
-        List<String> names = new ArrayList<>(List.of(WAITING));
+        List<String> names = new ArrayList<>(List.of(WAITING, LOSS));
         PARTS.forEach(p -> names.add(p.name()));
         List<String> only = names;
         List<String> dbs = null;
@@ -144,13 +149,19 @@ public final class Suite {
         }
         WaitingBenchmark.Settings waiting = full ? WaitingBenchmark.Settings.FULL : WaitingBenchmark.Settings.DEFAULT;
         List<String> waitingDbs = only.contains(WAITING) ? dbs : List.of();
-        int total = waitingDbs.size() * waiting.runs() + runs.stream().mapToInt(Suite::benchmarks).sum();
+        LossBenchmark.Settings loss = full ? LossBenchmark.Settings.FULL : LossBenchmark.Settings.DEFAULT;
+        List<String> lossDbs = only.contains(LOSS) ? dbs : List.of();
+        int total = waitingDbs.size() * waiting.runs() + lossDbs.size()
+                + runs.stream().mapToInt(Suite::benchmarks).sum();
         Progress progress = new Progress(System.out, System.err, verbose, total);
 
         List<RunResult> results = new ArrayList<>();
         try {
             for (String db : waitingDbs) {
                 results.addAll(WaitingBenchmark.run(db, waiting, progress));
+            }
+            for (String db : lossDbs) {
+                results.add(LossBenchmark.run(db, loss, progress));
             }
             for (Options options : runs) {
                 results.addAll(new Runner(options, progress).run());
@@ -166,7 +177,7 @@ public final class Suite {
         }
         List<Table> tables = new Report(results, dbs).tables();
         String environment = environment(full, dbs, noMariaDb, waitingDbs.isEmpty() ? null : waiting,
-                !runs.isEmpty());
+                lossDbs.isEmpty() ? null : loss, !runs.isEmpty());
         System.out.println();
         System.out.println(environment);
         tables.forEach(t -> System.out.println(t.toText()));
@@ -193,10 +204,11 @@ public final class Suite {
 
     /**
      * @param waiting how the part {@code waiting} ran; {@code null} if it did not
+     * @param loss    how the part {@code loss} ran; {@code null} if it did not
      * @param jmh     whether any JMH benchmark ran
      */
     private static String environment(boolean full, List<String> dbs, String noMariaDb,
-                                      WaitingBenchmark.Settings waiting, boolean jmh) {
+                                      WaitingBenchmark.Settings waiting, LossBenchmark.Settings loss, boolean jmh) {
         StringBuilder out = new StringBuilder("dlock benchmark suite, ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT)))
                 .append('\n');
@@ -221,6 +233,12 @@ public final class Suite {
             out.append(String.format(Locale.ROOT, "  waiting: in this JVM, %d rounds of %d s windows, %d interrupt"
                             + " samples of each kind%s\n", waiting.rounds(), waiting.window().toSeconds(),
                     waiting.samples(), full ? " (--full)" : " (default; figures are indicative)"));
+        }
+        if (loss != null) {
+            out.append(String.format(Locale.ROOT, "  loss: in this JVM, %d samples after %d unmeasured ones, a watch"
+                            + " every %d ms confirmed within %d ms%s\n", loss.samples(), loss.warmupSamples(),
+                    loss.cadence().toMillis(), loss.bound().toMillis(),
+                    full ? " (--full)" : " (default; figures are indicative)"));
         }
         return out.toString();
     }

@@ -358,8 +358,8 @@ final class WaitingBenchmark {
         return d.toMillis() % 1000 == 0 ? TimeValue.seconds(d.toSeconds()) : TimeValue.milliseconds(d.toMillis());
     }
 
-    /** Parks the calling thread for {@code nanos}, however often it wakes early. */
-    private static void parkFor(long nanos) {
+    /** Parks the calling thread for {@code nanos}, however often it wakes early; also for {@link LossBenchmark}. */
+    static void parkFor(long nanos) {
         long deadline = System.nanoTime() + nanos;
         for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
             LockSupport.parkNanos(left);

@@ -30,12 +30,15 @@ import org.openjdk.jmh.runner.options.TimeValue;
 /**
  * Runs every benchmark once, briefly, in this JVM, so that none can rot: each must run without error, produce
  * a figure, and land in the suite's table, with one progress line per benchmark and no other output. It asserts
- * no times: figures from a test run mean nothing.
+ * no times (figures from a test run mean nothing) but for sanity bounds that only a broken measurement misses.
  */
 class BenchmarkSmokeTest {
     /** The waiting measurements at their shortest: a round of 200 ms windows, five interrupt samples. */
     private static final WaitingBenchmark.Settings BRIEF_WAITING =
             new WaitingBenchmark.Settings(1, Duration.ofMillis(200), Duration.ZERO, List.of(1, 50), 1, 5);
+    /** The loss measurement at its shortest: the suite's watch, one unmeasured sample and five measured ones. */
+    private static final LossBenchmark.Settings BRIEF_LOSS =
+            new LossBenchmark.Settings(Duration.ofMillis(100), Duration.ofMillis(50), 1, 5);
     private static final Pattern PROGRESS_LINE =
             Pattern.compile("\\[(\\d+)/(\\d+)] \\w+\\.\\w+ db=postgresql( \\w+=\\w+)* \\.\\.\\. done in [0-9.]+ s");
 
@@ -112,6 +115,37 @@ class BenchmarkSmokeTest {
                 .map(Table::toText).collect(Collectors.joining());
         for (String expected : List.of("5. Waiting", "PostgreSQL   1 ", "PostgreSQL  50 ", "6. Interrupt",
                 "raw Statement.cancel()", "dlock Thread.interrupt()")) {
+            assertTrue(text.contains(expected), () -> "the report lacks " + expected + ":\n" + text);
+        }
+    }
+
+    @Test
+    void lossMeasurementRunsAndReports() throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Progress progress = new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8), System.err, false, 1);
+        RunResult result = LossBenchmark.run(BenchDatabase.POSTGRESQL, BRIEF_LOSS, progress);
+
+        assertProgressLines(printed, 1);
+        assertEquals("LossBenchmark.freeze db=postgresql every=100ms within=50ms", Progress.name(result.getParams()));
+        assertEquals(BRIEF_LOSS.samples(), result.getPrimaryResult().getSampleCount(), "measured samples");
+        assertTrue(result.getSecondaryResults().containsKey(LossBenchmark.LOST_UNFROZEN), "the count of losses"
+                + " declared before the freeze");
+        // a sanity bound, not a timing target: half the bound (a freeze that lands while a check is under way is
+        // told sooner than the bound, but not most of them) to seconds past the loss bound
+        double p50 = result.getPrimaryResult().getStatistics().getPercentile(50);
+        double bound = BRIEF_LOSS.bound().toMillis();
+        double lossBound = BRIEF_LOSS.options().lossBound().toMillis();
+        assertTrue(p50 >= bound / 2 && p50 <= lossBound + 5000, () -> "freeze to loss callback, p50: " + p50
+                + " ms, for a bound of " + bound + " ms and a loss bound of " + lossBound + " ms");
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        ResultFormatFactory.getInstance(ResultFormatType.JSON, new PrintStream(json, true, StandardCharsets.UTF_8))
+                .writeOut(List.of(result));
+        assertTrue(json.toString(StandardCharsets.UTF_8)
+                .contains("\"benchmark\" : \"dev.dlock.bench.LossBenchmark.freeze\""), "the measurement in JMH's JSON");
+        String text = new Report(List.of(result), List.of(BenchDatabase.POSTGRESQL)).tables().stream()
+                .map(Table::toText).collect(Collectors.joining());
+        for (String expected : List.of("7. Loss", "PostgreSQL  every 100 ms, confirmed within 50 ms        5 ",
+                " 150 ms ", "between 50 ms and 150 ms")) {
             assertTrue(text.contains(expected), () -> "the report lacks " + expected + ":\n" + text);
         }
     }

@@ -134,6 +134,20 @@ public abstract class LossContract extends ReliabilityContract {
     }
 
     @Test
+    void aPooledLockOnAFrozenLinkIsDeclaredLostAsItself() throws Exception {
+        DistributedLock pooled = Locks.forDataSource(new TestDataSource(TestDatabase.atUrl(proxiedUrl, "through the"
+                + " freezing proxy"))).lock(uniqueKey()).acquire();
+        LockWatch watch = pooled.watch(WatchOptions.every(Duration.ofMillis(100)), lost -> { });
+        proxy.freeze();
+        tally.fault();
+        assertThat(watch.lost().get(SANITY.toSeconds(), TimeUnit.SECONDS)).isSameAs(pooled);
+        assertThat(pooled.isLocked()).isFalse();
+        assertThatThrownBy(pooled::release).isInstanceOf(LockLostException.class)
+                .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(Reason.UNCONFIRMED));
+        assertThatThrownBy(pooled::release).isInstanceOf(dev.dlock.LockNotHeldException.class);
+    }
+
+    @Test
     void aCheckStuckOnAFrozenLinkHidesNoOtherLocksLoss() throws Exception {
         Connection frozen = connectThroughProxy();
         DistributedLock stuck = Locks.forConnection(frozen, uniqueKey()).acquire();
