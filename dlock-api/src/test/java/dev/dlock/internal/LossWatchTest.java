@@ -39,6 +39,7 @@ class LossWatchTest {
     static final class Server {
         volatile boolean holds = true;
         volatile boolean silent;
+        volatile boolean failing;
         final CountDownLatch aborted = new CountDownLatch(1);
         final AtomicInteger checks = new AtomicInteger();
         volatile boolean closed;
@@ -76,6 +77,9 @@ class LossWatchTest {
             }
             if (closed) {
                 throw new SQLException("This connection has been closed.", "08003");
+            }
+            if (failing) {
+                throw new SQLException("current transaction is aborted", "25P02");
             }
             return holds;
         }
@@ -140,6 +144,18 @@ class LossWatchTest {
         assertThat(server.closed).isFalse();
         assertThatThrownBy(lock::close).isInstanceOf(LockLostException.class)
                 .satisfies(e -> assertThat(((LockLostException) e).reason()).isEqualTo(Reason.NOT_HELD));
+    }
+
+    @Test
+    void aFailedCheckIsNotIgnoredButDeclaredUnconfirmedAndTheConnectionAborted() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("failing");
+        LockWatch watch = lock.watch(Duration.ofMillis(5), lost -> { });
+        server.failing = true;
+        await(watch.lost());
+        assertThat(watch.loss().orElseThrow().reason()).isEqualTo(Reason.UNCONFIRMED);
+        assertThat(watch.loss().orElseThrow()).hasRootCauseMessage("current transaction is aborted");
+        assertThat(server.aborted.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
     }
 
     @Test

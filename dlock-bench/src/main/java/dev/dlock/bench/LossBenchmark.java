@@ -202,7 +202,7 @@ final class LossBenchmark {
             // the proxy first: its closed sockets end any read stuck on the frozen link, and the server's session
             proxy.close();
             if (holding != null) {
-                abortElsewhere(holding);
+                FreezingProxy.abortInBackground(holding);
             }
         }
     }
@@ -232,21 +232,5 @@ final class LossBenchmark {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
         }
-    }
-
-    /**
-     * Aborts {@code connection} on a thread of its own, left to end by itself: a driver's abort may wait for a
-     * read stuck on the frozen link to end (the MariaDB driver's does), which the closed proxy brings about.
-     */
-    private static void abortElsewhere(Connection connection) {
-        Thread aborting = new Thread(() -> {
-            try {
-                connection.abort(Runnable::run);
-            } catch (SQLException ignored) {
-                // the connection is dead either way: dlock aborted it, and the proxy closed its socket
-            }
-        }, "dlock-bench-loss-abort");
-        aborting.setDaemon(true);
-        aborting.start();
     }
 }

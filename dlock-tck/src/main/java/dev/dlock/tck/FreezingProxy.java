@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -263,6 +265,25 @@ public final class FreezingProxy implements AutoCloseable {
             }
             return !closed;
         }
+    }
+
+    /**
+     * Aborts a connection that went through a frozen proxy, on a daemon thread of its own that is left to end by
+     * itself: a driver's abort may wait for a read stuck on the frozen link (the MariaDB driver's does), which
+     * closing the proxy ends.
+     *
+     * @param connection the connection
+     */
+    public static void abortInBackground(Connection connection) {
+        Thread aborting = new Thread(() -> {
+            try {
+                connection.abort(Runnable::run);
+            } catch (SQLException ignored) {
+                // the connection is dead either way
+            }
+        }, "dlock-freezing-proxy-abort");
+        aborting.setDaemon(true);
+        aborting.start();
     }
 
     /**

@@ -76,17 +76,7 @@ public abstract class LossContract extends ReliabilityContract {
             proxy.close();
         }
         // then abort, off this thread: a driver's abort may wait for such a read to end (the MariaDB driver does)
-        for (Connection connection : proxied) {
-            Thread aborting = new Thread(() -> {
-                try {
-                    connection.abort(Runnable::run);
-                } catch (SQLException ignored) {
-                    // the connection is dead either way
-                }
-            }, "dlock-loss-contract-abort");
-            aborting.setDaemon(true);
-            aborting.start();
-        }
+        proxied.forEach(FreezingProxy::abortInBackground);
         proxied.clear();
     }
 

@@ -4,13 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,37 +41,11 @@ class FreezingProxyTest {
         target.close();
     }
 
-    /** A client connected through the proxy, and the target's socket of the same connection. */
-    private record Ends(Socket client, Socket server) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            client.close();
-            server.close();
-        }
-    }
-
     private Ends connect() throws IOException {
         Socket client = new Socket();
         client.connect(proxy.address());
         target.setSoTimeout(ARRIVAL_MILLIS);
         return new Ends(client, target.accept());
-    }
-
-    private static void send(Socket socket, String text) throws IOException {
-        socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    /** @return exactly {@code length} bytes, read within {@link #ARRIVAL_MILLIS} */
-    private static String receive(Socket socket, int length) throws IOException {
-        socket.setSoTimeout(ARRIVAL_MILLIS);
-        return new String(socket.getInputStream().readNBytes(length), StandardCharsets.US_ASCII);
-    }
-
-    /** Reads for {@link #QUIET_MILLIS} and expects the read to time out: no byte, no end. */
-    private static void assertNothingArrives(Socket socket) throws IOException {
-        socket.setSoTimeout(QUIET_MILLIS);
-        InputStream in = socket.getInputStream();
-        assertThatThrownBy(in::read).isInstanceOf(SocketTimeoutException.class);
     }
 
     private static int readAfterEnd(Socket socket) throws IOException {
@@ -85,10 +57,10 @@ class FreezingProxyTest {
     void forwardsBothWaysAndCountsConnections() throws IOException {
         assertThat(proxy.connections()).isZero();
         try (Ends ends = connect()) {
-            send(ends.client(), "ping");
-            assertThat(receive(ends.server(), 4)).isEqualTo("ping");
-            send(ends.server(), "pong");
-            assertThat(receive(ends.client(), 4)).isEqualTo("pong");
+            Ends.send(ends.client(), "ping");
+            assertThat(Ends.receive(ends.server(), 4, ARRIVAL_MILLIS)).isEqualTo("ping");
+            Ends.send(ends.server(), "pong");
+            assertThat(Ends.receive(ends.client(), 4, ARRIVAL_MILLIS)).isEqualTo("pong");
         }
         try (Ends ignored = connect()) {
             assertThat(proxy.connections()).isEqualTo(2);
@@ -98,19 +70,19 @@ class FreezingProxyTest {
     @Test
     void frozenNothingPassesEitherWayAndThawDeliversItInOrder() throws IOException {
         try (Ends ends = connect()) {
-            send(ends.client(), "a");
-            assertThat(receive(ends.server(), 1)).isEqualTo("a");
+            Ends.send(ends.client(), "a");
+            assertThat(Ends.receive(ends.server(), 1, ARRIVAL_MILLIS)).isEqualTo("a");
             proxy.freeze();
             assertThat(proxy.isFrozen()).isTrue();
             for (int i = 0; i < 3; i++) {
-                send(ends.client(), "up" + i);
-                send(ends.server(), "down" + i);
+                Ends.send(ends.client(), "up" + i);
+                Ends.send(ends.server(), "down" + i);
             }
-            assertNothingArrives(ends.server());
-            assertNothingArrives(ends.client());
+            Ends.assertNothingArrives(ends.server(), QUIET_MILLIS);
+            Ends.assertNothingArrives(ends.client(), QUIET_MILLIS);
             proxy.thaw();
-            assertThat(receive(ends.server(), 9)).isEqualTo("up0up1up2");
-            assertThat(receive(ends.client(), 15)).isEqualTo("down0down1down2");
+            assertThat(Ends.receive(ends.server(), 9, ARRIVAL_MILLIS)).isEqualTo("up0up1up2");
+            assertThat(Ends.receive(ends.client(), 15, ARRIVAL_MILLIS)).isEqualTo("down0down1down2");
         }
     }
 
@@ -119,7 +91,7 @@ class FreezingProxyTest {
         try (Ends ends = connect()) {
             proxy.freeze();
             ends.client().close();
-            assertNothingArrives(ends.server());
+            Ends.assertNothingArrives(ends.server(), QUIET_MILLIS);
             proxy.thaw();
             assertThat(readAfterEnd(ends.server())).isEqualTo(-1);
         }
@@ -130,13 +102,13 @@ class FreezingProxyTest {
         proxy.freeze();
         try (Socket client = new Socket()) {
             client.connect(proxy.address()); // the proxy's kernel completes the handshake
-            send(client, "hello");
+            Ends.send(client, "hello");
             target.setSoTimeout(QUIET_MILLIS);
             assertThatThrownBy(target::accept).isInstanceOf(SocketTimeoutException.class);
             proxy.thaw();
             target.setSoTimeout(ARRIVAL_MILLIS);
             try (Socket server = target.accept()) {
-                assertThat(receive(server, 5)).isEqualTo("hello");
+                assertThat(Ends.receive(server, 5, ARRIVAL_MILLIS)).isEqualTo("hello");
             }
         }
     }

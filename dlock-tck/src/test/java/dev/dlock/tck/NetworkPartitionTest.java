@@ -10,7 +10,6 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
-import java.nio.charset.StandardCharsets;
 import jdk.net.ExtendedSocketOptions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -48,34 +47,11 @@ class NetworkPartitionTest {
         }
     }
 
-    /** A client connected through the partition, and the server's socket of the same session. */
-    private record Ends(Socket client, Socket server) implements AutoCloseable {
-        @Override
-        public void close() throws IOException {
-            client.close();
-            server.close();
-        }
-    }
-
     private Ends connect() throws IOException {
         Socket client = new Socket();
         client.connect(partition.clientAddress(), ARRIVAL_MILLIS);
         server.setSoTimeout(ARRIVAL_MILLIS);
         return new Ends(client, server.accept());
-    }
-
-    private static void send(Socket socket, String text) throws IOException {
-        socket.getOutputStream().write(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static String receive(Socket socket, int length) throws IOException {
-        socket.setSoTimeout(ARRIVAL_MILLIS);
-        return new String(socket.getInputStream().readNBytes(length), StandardCharsets.US_ASCII);
-    }
-
-    private static void assertNothingArrives(Socket socket) throws IOException {
-        socket.setSoTimeout(QUIET_MILLIS);
-        assertThatThrownBy(socket.getInputStream()::read).isInstanceOf(SocketTimeoutException.class);
     }
 
     @Test
@@ -86,10 +62,10 @@ class NetworkPartitionTest {
             assertThat(((InetSocketAddress) ends.server().getRemoteSocketAddress()).getAddress().getHostAddress())
                     .isEqualTo(partition.relayAddress());
             assertThat(ends.server().getLocalAddress().getHostAddress()).isEqualTo(partition.databaseSideAddress());
-            send(ends.client(), "ping");
-            assertThat(receive(ends.server(), 4)).isEqualTo("ping");
-            send(ends.server(), "pong");
-            assertThat(receive(ends.client(), 4)).isEqualTo("pong");
+            Ends.send(ends.client(), "ping");
+            assertThat(Ends.receive(ends.server(), 4, ARRIVAL_MILLIS)).isEqualTo("ping");
+            Ends.send(ends.server(), "pong");
+            assertThat(Ends.receive(ends.client(), 4, ARRIVAL_MILLIS)).isEqualTo("pong");
         }
     }
 
@@ -99,13 +75,13 @@ class NetworkPartitionTest {
             for (int round = 0; round < 3; round++) {
                 partition.cut();
                 assertThat(partition.isCut()).isTrue();
-                send(ends.client(), "up" + round);
-                send(ends.server(), "down" + round);
-                assertNothingArrives(ends.server());
-                assertNothingArrives(ends.client());
+                Ends.send(ends.client(), "up" + round);
+                Ends.send(ends.server(), "down" + round);
+                Ends.assertNothingArrives(ends.server(), QUIET_MILLIS);
+                Ends.assertNothingArrives(ends.client(), QUIET_MILLIS);
                 partition.heal();
-                assertThat(receive(ends.server(), 3)).isEqualTo("up" + round);
-                assertThat(receive(ends.client(), 5)).isEqualTo("down" + round);
+                assertThat(Ends.receive(ends.server(), 3, ARRIVAL_MILLIS)).isEqualTo("up" + round);
+                assertThat(Ends.receive(ends.client(), 5, ARRIVAL_MILLIS)).isEqualTo("down" + round);
             }
         }
     }
@@ -125,7 +101,7 @@ class NetworkPartitionTest {
                     .isNotInstanceOf(SocketTimeoutException.class).hasMessageContaining("timed out");
             long seconds = (System.nanoTime() - cutAt) / 1_000_000_000L;
             assertThat(seconds).as("seconds from the cut to the keepalive's verdict").isBetween(2L, 6L);
-            assertNothingArrives(ends.client());
+            Ends.assertNothingArrives(ends.client(), QUIET_MILLIS);
         }
     }
 
