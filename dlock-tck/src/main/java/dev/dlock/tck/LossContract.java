@@ -184,10 +184,11 @@ public abstract class LossContract extends ReliabilityContract {
         for (int c = 0; c < connections; c++) {
             Connection connection = connect();
             for (int k = 0; k < locksEach; k++) {
-                DistributedLock lock = Locks.forConnection(connection, uniqueKey()).acquire();
-                locks.add(lock);
-                watches.add(lock.watch(Duration.ofSeconds(1), lost -> { }));
+                locks.add(Locks.forConnection(connection, uniqueKey()).acquire());
             }
+        }
+        for (DistributedLock lock : locks) {
+            watches.add(lock.watch(Duration.ofSeconds(1), lost -> { }));
         }
         // an observation window of 3 cadences: every watch checks 3 or 4 times
         int peak = 0;
@@ -200,7 +201,8 @@ public abstract class LossContract extends ReliabilityContract {
         System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": " + watches.size()
                 + " watches on " + connections + " connections, every second for 3 s: at most " + peak
                 + " dlock-watch threads alive at once (" + before + " before)");
-        assertThat(watches).allSatisfy(watch -> assertThat(watch.lost()).isNotDone());
+        assertThat(watches).allSatisfy(watch -> assertThat(watch.lost()).as("%s, %s", watch,
+                watch.loss().map(ReliabilityContract::causes).orElse("")).isNotDone());
         assertThat(dialect().isLockedOnServer(observer, locks.get(locks.size() - 1).databaseKey())).isTrue();
         // one thread per connection with a check under way, the timer, and threads between two lanes
         assertThat(peak).isLessThanOrEqualTo(Math.max(before, 2 * connections + 1));

@@ -130,4 +130,16 @@ public abstract class ReliabilityContract {
             return rs.getLong(1);
         }
     }
+
+    /**
+     * @param failure an exception
+     * @return its messages and those of its causes, for an assertion's description
+     */
+    protected static String causes(Throwable failure) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            text.append(text.length() == 0 ? "" : " <- ").append(cause);
+        }
+        return text.toString();
+    }
 }
