@@ -63,8 +63,17 @@ final class LossWatch implements LockWatch {
         return watch;
     }
 
-    /** On the timer thread, every cadence: never waits. */
+    /** On the timer thread, every cadence: never waits, never throws (a throw would end the schedule). */
     private void tick() {
+        try {
+            startCheck();
+        } catch (RuntimeException e) {
+            Thread thread = Thread.currentThread();
+            thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
+        }
+    }
+
+    private void startCheck() {
         if (closed) {
             return;
         }

@@ -41,8 +41,9 @@ final class SerialLane implements Executor {
             }
             try {
                 next.run();
-            } catch (RuntimeException e) {
-                // a task's own failure is its business; the lane goes on with the next one
+            } catch (RuntimeException | Error e) {
+                // a task's own failure is its business: the lane goes on with the next one, or it would stay
+                // marked draining with nobody draining it
                 Thread thread = Thread.currentThread();
                 thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
             }

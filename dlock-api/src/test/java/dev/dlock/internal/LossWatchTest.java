@@ -169,7 +169,7 @@ class LossWatchTest {
         LockWatch stuckWatch = stuckLock.watch(WatchOptions.every(Duration.ofSeconds(SANITY_SECONDS)), lost -> { });
         await(java.util.concurrent.CompletableFuture.runAsync(() -> {
             while (stuck.checks.get() == 0) {
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
         }));
 
@@ -228,7 +228,7 @@ class LossWatchTest {
                 lost -> { });
         await(java.util.concurrent.CompletableFuture.runAsync(() -> {
             while (server.checks.get() == 0) {
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
         }));
         assertThatThrownBy(() -> lock.isHeldOnServer(Duration.ofMillis(50))).isInstanceOf(LockLostException.class);
@@ -246,31 +246,36 @@ class LossWatchTest {
             Server server = new Server();
             servers.add(server);
             for (int k = 0; k < locksEach; k++) {
-                watches.add(server.lock("k" + k).watch(Duration.ofMillis(5), lost -> { }));
+                watches.add(server.lock("k" + k).watch(Duration.ofMillis(20), lost -> { }));
             }
         }
         AtomicBoolean done = new AtomicBoolean();
         AtomicInteger peak = new AtomicInteger();
+        // a sample a millisecond: each one stops every thread for a moment (Thread.getAllStackTraces)
         Thread sampler = new Thread(() -> {
             while (!done.get()) {
                 peak.accumulateAndGet(watchThreads(), Math::max);
-                Thread.onSpinWait();
+                java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
         });
         sampler.start();
-        await(java.util.concurrent.CompletableFuture.runAsync(() -> {
-            while (servers.stream().mapToInt(s -> s.checks.get()).min().orElse(0) < rounds * locksEach) {
-                Thread.onSpinWait();
-            }
-        }));
-        done.set(true);
-        sampler.join();
-        watches.forEach(LockWatch::close);
+        try {
+            await(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                while (servers.stream().mapToInt(s -> s.checks.get()).min().orElse(0) < rounds * locksEach) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }));
+        } finally {
+            done.set(true);
+            sampler.join();
+            watches.forEach(LockWatch::close);
+        }
         System.out.println("[dlock-reliability] LossWatchTest: " + watches.size() + " watches on " + connections
-                + " connections, every 5 ms: at most " + peak.get() + " dlock-watch threads alive at once");
+                + " connections, every 20 ms: at most " + peak.get() + " dlock-watch threads alive at once");
         assertThat(watches).allSatisfy(w -> assertThat(w.lost()).isNotDone());
-        // one lane thread per connection, the timer, and pool threads that finished a lane a moment ago
-        assertThat(peak.get()).isLessThanOrEqualTo(2 * connections + 1);
+        // a lane thread per connection, the timer, and pool threads caught between two tasks: the count follows
+        // the connections, never the thousand watches
+        assertThat(peak.get()).isLessThanOrEqualTo(3 * connections + 2);
     }
 
     private static int watchThreads() {
