@@ -3,11 +3,14 @@ package dev.dlock.internal;
 import dev.dlock.AsyncDistributedLock;
 import dev.dlock.DistributedLock;
 import dev.dlock.LockTimeoutException;
+import dev.dlock.LockWatch;
+import dev.dlock.WatchOptions;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Lock;
+import java.util.function.Consumer;
 
 /**
  * What every {@link DistributedLock} of dlock shares: the four ways to acquire, the async and
@@ -55,6 +58,11 @@ abstract class AbstractDistributedLock implements DistributedLock {
     @Override
     public final boolean tryAcquire(Duration timeout) {
         return attempt(PendingRequest.upTo(timeout));
+    }
+
+    @Override
+    public final LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
+        return watch(WatchOptions.every(Objects.requireNonNull(cadence, "cadence")), onLost);
     }
 
     @Override

@@ -589,11 +589,6 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     }
 
     @Override
-    public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
-        return watch(WatchOptions.every(Objects.requireNonNull(cadence, "cadence")), onLost, this);
-    }
-
-    @Override
     public LockWatch watch(WatchOptions options, Consumer<? super DistributedLock> onLost) {
         return watch(options, onLost, this);
     }

@@ -157,11 +157,6 @@ final class PooledLock extends AbstractDistributedLock {
     }
 
     @Override
-    public LockWatch watch(Duration cadence, Consumer<? super DistributedLock> onLost) {
-        return watch(WatchOptions.every(Objects.requireNonNull(cadence, "cadence")), onLost);
-    }
-
-    @Override
     public LockWatch watch(WatchOptions options, Consumer<? super DistributedLock> onLost) {
         // arguments first, as JdbcDistributedLock checks them: a null is a NullPointerException whatever the state
         Objects.requireNonNull(options, "options");
