@@ -1,12 +1,12 @@
 package dev.dlock.bench;
 
 import dev.dlock.spi.LockProvider;
+import dev.dlock.tck.JdbcUrls;
 import dev.dlock.tck.MariaDbDatabase;
 import dev.dlock.tck.PostgresDatabase;
 import dev.dlock.tck.TestDatabase;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -17,8 +17,6 @@ import java.sql.SQLException;
 import java.util.Comparator;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -45,7 +43,6 @@ final class BenchDatabase {
     /** The value of the {@code db} parameter for MariaDB through MySQL Connector/J. */
     static final String MARIADB_CONNECTOR_J = "mariadb-cj";
     /** {@code //host:port} or {@code //host} in a JDBC URL: one server, reached over TCP. */
-    private static final Pattern HOST_AND_PORT = Pattern.compile("//(\\[[^]]+]|[^/:?,\\[]+)(?::(\\d+))?(?=[/?]|$)");
 
     private final TestDatabase database;
     private final String url;
@@ -162,11 +159,9 @@ final class BenchDatabase {
      *                               several hosts)
      */
     InetSocketAddress tcpAddress() {
-        Matcher hostAndPort = hostAndPort();
-        String host = hostAndPort.group(1).replace("[", "").replace("]", "");
-        int port = hostAndPort.group(2) != null ? Integer.parseInt(hostAndPort.group(2))
-                : raw == RawStatements.POSTGRESQL ? 5432 : 3306;
-        return new InetSocketAddress(host, port);
+        return JdbcUrls.tcpAddress(jdbcUrl()).orElseThrow(() -> new IllegalStateException("no single host in the"
+                + " JDBC URL of " + database.description() + ": a server reached over TCP at one address is needed"
+                + " here"));
     }
 
     /**
@@ -175,23 +170,12 @@ final class BenchDatabase {
      *     but to {@code address}; the caller closes it
      */
     Connection connectAt(InetSocketAddress address) throws SQLException {
-        Matcher hostAndPort = hostAndPort();
-        String host = address.getAddress() instanceof Inet6Address
-                ? "[" + address.getAddress().getHostAddress() + "]" : address.getAddress().getHostAddress();
-        String url = database.jdbcUrl().orElseThrow();
-        return DriverManager.getConnection(url.substring(0, hostAndPort.start()) + "//" + host + ":"
-                + address.getPort() + url.substring(hostAndPort.end()));
+        return DriverManager.getConnection(JdbcUrls.at(jdbcUrl(), address));
     }
 
-    private Matcher hostAndPort() {
-        String url = database.jdbcUrl().orElseThrow(() -> new IllegalStateException(
+    private String jdbcUrl() {
+        return database.jdbcUrl().orElseThrow(() -> new IllegalStateException(
                 "connections to " + database.description() + " are not opened by a JDBC URL"));
-        Matcher hostAndPort = HOST_AND_PORT.matcher(url);
-        if (!hostAndPort.find()) {
-            throw new IllegalStateException("no single host in the JDBC URL of " + database.description()
-                    + ": a server reached over TCP at one address is needed here");
-        }
-        return hostAndPort;
     }
 
     /** @return the statements dlock sends to this kind of server, to run without dlock */

@@ -22,11 +22,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,9 +49,6 @@ import org.junit.jupiter.api.Test;
  * </ul>
  */
 public abstract class LossContract extends ReliabilityContract {
-    /** {@code //host:port} in a JDBC URL. */
-    private static final Pattern HOST_AND_PORT = Pattern.compile("//(\\[[^]]+]|[^/:?]+):(\\d+)");
-
     private FreezingProxy proxy;
     private String proxiedUrl;
     private final List<Connection> proxied = new ArrayList<>();
@@ -61,13 +57,10 @@ public abstract class LossContract extends ReliabilityContract {
     void startProxy() throws Exception {
         String url = dialect().database().jdbcUrl().orElse(null);
         assumeTrue(url != null, "the database is not reached by a JDBC URL");
-        Matcher hostAndPort = HOST_AND_PORT.matcher(url);
-        assumeTrue(hostAndPort.find(), "no host and port in the database's URL");
-        String host = hostAndPort.group(1).replace("[", "").replace("]", "");
-        InetSocketAddress target = new InetSocketAddress(host, Integer.parseInt(hostAndPort.group(2)));
-        proxy = FreezingProxy.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), target);
-        proxiedUrl = url.substring(0, hostAndPort.start()) + "//127.0.0.1:" + proxy.address().getPort()
-                + url.substring(hostAndPort.end());
+        Optional<InetSocketAddress> target = JdbcUrls.tcpAddress(url);
+        assumeTrue(target.isPresent(), "no single TCP host in the database's URL");
+        proxy = FreezingProxy.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), target.get());
+        proxiedUrl = JdbcUrls.at(url, proxy.address());
     }
 
     @AfterEach

@@ -12,8 +12,6 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The MariaDB the tests use, reachable through both MySQL-family drivers: the server named by
@@ -32,8 +30,6 @@ public final class MariaDbDatabase {
     private static final String MARIADB_SCHEME = "jdbc:mariadb:";
     private static final String MYSQL_SCHEME = "jdbc:mysql:";
     private static final String DATABASE = "dlock";
-    /** The {@code //host:port} that starts {@link #hostPortDatabaseAndOptions}. */
-    private static final Pattern HOST_AND_PORT = Pattern.compile("^//[^/?]*?(?::(\\d+))?(?=[/?]|$)");
 
     private static MariaDbDatabase instance;
     private static MariaDbDatabase onAllAddresses;
@@ -213,8 +209,8 @@ public final class MariaDbDatabase {
 
     /** @return the TCP port of its URL (3306 if the URL names none) */
     public int port() {
-        Matcher hostAndPort = HOST_AND_PORT.matcher(hostPortDatabaseAndOptions);
-        return hostAndPort.find() && hostAndPort.group(1) != null ? Integer.parseInt(hostAndPort.group(1)) : 3306;
+        return JdbcUrls.tcpAddress(MARIADB_SCHEME + hostPortDatabaseAndOptions).map(InetSocketAddress::getPort)
+                .orElse(3306);
     }
 
     /**
@@ -223,10 +219,10 @@ public final class MariaDbDatabase {
      *         driver; stopping it does nothing
      */
     public MariaDbDatabase at(InetSocketAddress address) {
-        String where = address.getHostString() + ":" + address.getPort();
-        String moved = HOST_AND_PORT.matcher(hostPortDatabaseAndOptions)
-                .replaceFirst(Matcher.quoteReplacement("//" + where));
-        return new MariaDbDatabase(moved, description + " at " + where, null, () -> { });
+        String moved = JdbcUrls.at(MARIADB_SCHEME + hostPortDatabaseAndOptions, address)
+                .substring(MARIADB_SCHEME.length());
+        return new MariaDbDatabase(moved, description + " at " + address.getHostString() + ":" + address.getPort(),
+                null, () -> { });
     }
 
     /** @return what this server is, for test output */

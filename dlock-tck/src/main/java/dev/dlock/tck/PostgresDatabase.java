@@ -6,7 +6,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -164,8 +163,7 @@ public final class PostgresDatabase implements TestDatabase {
 
     /** @return the TCP port of its URL (5432 if the URL names none) */
     public int port() {
-        int port = jdbcUri().getPort();
-        return port < 0 ? 5432 : port;
+        return JdbcUrls.tcpAddress(url).map(InetSocketAddress::getPort).orElse(5432);
     }
 
     /**
@@ -173,14 +171,8 @@ public final class PostgresDatabase implements TestDatabase {
      * @return connections to this server at {@code address}, with the database, user and options of its URL
      */
     public TestDatabase at(InetSocketAddress address) {
-        URI uri = jdbcUri();
-        String atAddress = "jdbc:postgresql://" + address.getHostString() + ":" + address.getPort()
-                + uri.getRawPath() + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
-        return TestDatabase.atUrl(atAddress, description + " at " + address.getHostString() + ":" + address.getPort());
-    }
-
-    private URI jdbcUri() {
-        return URI.create(url.substring("jdbc:".length()));
+        return TestDatabase.atUrl(JdbcUrls.at(url, address),
+                description + " at " + address.getHostString() + ":" + address.getPort());
     }
 
     @Override
