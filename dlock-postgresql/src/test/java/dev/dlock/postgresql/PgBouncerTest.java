@@ -149,7 +149,7 @@ class PgBouncerTest {
         int tookIt = holders(observer, (Long) lock.databaseKey(), "ExclusiveLock").get(0);
         Connection other = throughPgBouncer();
         assertThat(occupyASession(other)).isEqualTo(tookIt);
-        LockWatch watch = lock.watch(Duration.ofMillis(20), lost -> { });
+        LockWatch watch = lock.watch(Duration.ofMillis(500), lost -> { });
         assertThat(watch.lost().get(SANITY.toSeconds(), TimeUnit.SECONDS)).isSameAs(lock);
         assertThat(lock.isLocked()).isFalse();
         other.commit();

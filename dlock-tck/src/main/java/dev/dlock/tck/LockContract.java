@@ -1180,7 +1180,7 @@ public abstract class LockContract {
             DistributedLock holder = Locks.forConnection(holding, key);
             holder.acquire();
             CountDownLatch told = new CountDownLatch(1);
-            LockWatch watch = holder.watch(Duration.ofMillis(20), lost -> told.countDown());
+            LockWatch watch = holder.watch(Duration.ofMillis(500), lost -> told.countDown());
             DistributedLock waiter = Locks.forConnection(connect(), key);
             Future<Boolean> waiting = inThread(() -> waiter.tryAcquire(SANITY));
             awaitWaiter(holder);

@@ -142,7 +142,7 @@ public abstract class LossContract extends ReliabilityContract {
         Connection direct = connect();
         long session = dialect().sessionId(direct);
         DistributedLock other = Locks.forConnection(direct, uniqueKey()).acquire();
-        LockWatch otherWatch = other.watch(Duration.ofMillis(20), lost -> { });
+        LockWatch otherWatch = other.watch(Duration.ofMillis(500), lost -> { });
         dialect().killSession(observer, session);
         tally.fault();
 
