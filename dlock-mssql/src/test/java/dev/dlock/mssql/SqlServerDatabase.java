@@ -1,9 +1,11 @@
 package dev.dlock.mssql;
 
+import dev.dlock.tck.Containers;
 import dev.dlock.tck.TestDatabase;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Optional;
 import org.testcontainers.containers.MSSQLServerContainer;
 import org.testcontainers.utility.DockerImageName;
 
@@ -16,8 +18,7 @@ final class SqlServerDatabase implements TestDatabase {
     static final String URL_VARIABLE = "DLOCK_TEST_MSSQL_URL";
     static final String IMAGE = "mcr.microsoft.com/mssql/server:2022-latest";
 
-    private static SqlServerDatabase container;
-    private static SqlServerDatabase external;
+    private static SqlServerDatabase instance;
 
     private final String url;
     private final String user;
@@ -31,22 +32,34 @@ final class SqlServerDatabase implements TestDatabase {
         this.description = description;
     }
 
-    static synchronized SqlServerDatabase fromEnvironment() {
-        if (external == null) {
-            external = new SqlServerDatabase(System.getenv(URL_VARIABLE), null, null, "SQL Server at " + URL_VARIABLE);
-        }
-        return external;
+    /** @return which server the tests use */
+    static String name() {
+        return System.getenv(URL_VARIABLE) != null ? "SQL Server at " + URL_VARIABLE : "SQL Server 2022 in Testcontainers";
     }
 
-    static synchronized SqlServerDatabase container() {
-        if (container == null) {
-            MSSQLServerContainer<?> server = new MSSQLServerContainer<>(DockerImageName.parse(IMAGE)).acceptLicense();
-            server.start();
-            // the container's certificate is self-signed; mssql-jdbc encrypts by default
-            container = new SqlServerDatabase(server.getJdbcUrl() + ";trustServerCertificate=true",
-                    server.getUsername(), server.getPassword(), "SQL Server container " + IMAGE);
+    /** @return why no SQL Server can be reached here, or empty */
+    static Optional<String> unavailable() {
+        return System.getenv(URL_VARIABLE) != null ? Optional.empty() : Containers.unavailable()
+                .map(reason -> reason + ", and " + URL_VARIABLE + " names no SQL Server");
+    }
+
+    /** @return the server at {@code DLOCK_TEST_MSSQL_URL}, or a container started at the first call */
+    static synchronized SqlServerDatabase instance() {
+        if (instance == null) {
+            String url = System.getenv(URL_VARIABLE);
+            instance = url != null ? new SqlServerDatabase(url, null, null, "SQL Server at " + URL_VARIABLE)
+                    : startContainer();
         }
-        return container;
+        return instance;
+    }
+
+    private static SqlServerDatabase startContainer() {
+        @SuppressWarnings("resource") // stopped by Testcontainers' reaper when the JVM ends
+        MSSQLServerContainer<?> server = new MSSQLServerContainer<>(DockerImageName.parse(IMAGE)).acceptLicense();
+        server.start();
+        // the container's certificate is self-signed; mssql-jdbc encrypts by default
+        return new SqlServerDatabase(server.getJdbcUrl() + ";trustServerCertificate=true", server.getUsername(),
+                server.getPassword(), "SQL Server container " + IMAGE);
     }
 
     @Override

@@ -6,6 +6,6 @@ import dev.dlock.tck.MutualExclusionProperty;
 class ConnectorJMutualExclusionTest extends MutualExclusionProperty {
     @Override
     protected DialectUnderTest dialect() {
-        return MariaDbDialect.CONNECTOR_J;
+        return NamedLockDialect.CONNECTOR_J;
     }
 }

@@ -1,12 +1,12 @@
 package dev.dlock.mysql;
 
-import dev.dlock.tck.MariaDbDatabase;
-import dev.dlock.tck.TestDatabase;
+import dev.dlock.tck.DialectContract;
+import dev.dlock.tck.DialectUnderTest;
 
-/** The contract on MariaDB through {@code com.mysql:mysql-connector-j}, which reports it as product "MySQL". */
-class ConnectorJOnMariaDbContractTest extends NamedLockContract {
+/** Every contract of the test kit on the embedded MariaDB through {@code com.mysql:mysql-connector-j}, which reports it as product "MySQL". */
+class ConnectorJOnMariaDbContractTest extends DialectContract {
     @Override
-    protected TestDatabase database() {
-        return MariaDbDatabase.instance().throughConnectorJ();
+    protected DialectUnderTest dialect() {
+        return NamedLockDialect.CONNECTOR_J;
     }
 }

@@ -1,12 +1,12 @@
 package dev.dlock.mysql;
 
-import dev.dlock.tck.MariaDbDatabase;
-import dev.dlock.tck.TestDatabase;
+import dev.dlock.tck.DialectContract;
+import dev.dlock.tck.DialectUnderTest;
 
-/** The contract on MariaDB through {@code org.mariadb.jdbc:mariadb-java-client}. */
-class MariaDbDriverContractTest extends NamedLockContract {
+/** Every contract of the test kit on the embedded MariaDB through {@code org.mariadb.jdbc:mariadb-java-client}. */
+class MariaDbDriverContractTest extends DialectContract {
     @Override
-    protected TestDatabase database() {
-        return MariaDbDatabase.instance().throughMariaDbDriver();
+    protected DialectUnderTest dialect() {
+        return NamedLockDialect.MARIADB_DRIVER;
     }
 }

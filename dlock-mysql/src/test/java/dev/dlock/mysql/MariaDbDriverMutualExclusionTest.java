@@ -6,6 +6,6 @@ import dev.dlock.tck.MutualExclusionProperty;
 class MariaDbDriverMutualExclusionTest extends MutualExclusionProperty {
     @Override
     protected DialectUnderTest dialect() {
-        return MariaDbDialect.MARIADB_DRIVER;
+        return NamedLockDialect.MARIADB_DRIVER;
     }
 }

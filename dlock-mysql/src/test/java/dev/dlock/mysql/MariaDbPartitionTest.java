@@ -18,7 +18,7 @@ class MariaDbPartitionTest extends PartitionContract {
 
     @Override
     protected DialectUnderTest dialect() {
-        return MariaDbDialect.MARIADB_DRIVER;
+        return NamedLockDialect.MARIADB_DRIVER;
     }
 
     @Override

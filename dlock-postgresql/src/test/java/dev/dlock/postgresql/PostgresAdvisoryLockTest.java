@@ -12,7 +12,7 @@ import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.Locks;
 import dev.dlock.tck.DialectUnderTest;
-import dev.dlock.tck.ReliabilityContract;
+import dev.dlock.tck.DialectFixture;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -25,22 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** What only PostgreSQL has: pg_locks, lock_timeout, transaction locks, aborted transactions. */
-class PostgresAdvisoryLockTest extends ReliabilityContract {
+class PostgresAdvisoryLockTest extends DialectFixture {
     @Override
     protected DialectUnderTest dialect() {
         return PostgresDialect.INSTANCE;
-    }
-
-    private static String key() {
-        return uniqueKey();
-    }
-
-    private boolean held(DistributedLock lock) throws SQLException {
-        return PostgresServerView.sessions(observer, (Long) lock.databaseKey(), true) > 0;
-    }
-
-    private void awaitWaiter(DistributedLock lock) throws Exception {
-        awaitServer("a waiter in pg_locks", () -> PostgresServerView.sessions(observer, (Long) lock.databaseKey(), false) > 0);
     }
 
     private static String show(Connection connection, String setting) throws SQLException {
@@ -73,7 +61,7 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
 
     @Test
     void acquireWithoutTimeoutWaitsPastTheSessionsLockTimeout() throws Exception {
-        String key = key();
+        String key = uniqueKey();
         DistributedLock holder = Locks.forConnection(connect(), key);
         Connection waiting = connect();
         execute(waiting, "SET lock_timeout = '1ms'");
@@ -86,14 +74,14 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
         awaitWaiter(holder);
         holder.release();
         acquired.get(30, TimeUnit.SECONDS);
-        assertThat(held(waiter)).isTrue();
+        assertThat(isLockedOnServer(waiter)).isTrue();
         assertThat(show(waiting, "lock_timeout")).isEqualTo("1ms");
         waiter.release();
     }
 
     @Test
     void timedAttemptsLeaveTheSessionsLockTimeoutAsTheyFoundIt() throws SQLException {
-        String key = key();
+        String key = uniqueKey();
         DistributedLock holder = Locks.forConnection(connect(), key);
         Connection connection = connect();
         execute(connection, "SET lock_timeout = '7s'");
@@ -109,7 +97,7 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
 
     @Test
     void timedAttemptsInsideATransactionKeepTheCallersLocalLockTimeout() throws SQLException {
-        String key = key();
+        String key = uniqueKey();
         DistributedLock holder = Locks.forConnection(connect(), key);
         Connection connection = connect();
         execute(connection, "SET lock_timeout = '7s'");
@@ -124,7 +112,7 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
         assertThat(show(connection, "lock_timeout")).isEqualTo("3s");
         connection.commit();
         assertThat(show(connection, "lock_timeout")).isEqualTo("7s");
-        assertThat(held(lock)).as("a session lock outlives the commit").isTrue();
+        assertThat(isLockedOnServer(lock)).as("a session lock outlives the commit").isTrue();
         lock.release();
     }
 
@@ -133,19 +121,19 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
         Connection connection = connect();
         connection.setAutoCommit(false);
         LockOptions transaction = LockOptions.builder().scope(LockScope.TRANSACTION).build();
-        DistributedLock lock = Locks.forConnection(connection, key(), transaction);
+        DistributedLock lock = Locks.forConnection(connection, uniqueKey(), transaction);
         assertThat(lock.tryAcquire(Duration.ofSeconds(1))).isTrue();
         // the savepoint that guarded the wait was released, not rolled back: the lock is still there
-        assertThat(held(lock)).isTrue();
+        assertThat(isLockedOnServer(lock)).isTrue();
         execute(connection, "SELECT 1");
-        assertThat(held(lock)).isTrue();
+        assertThat(isLockedOnServer(lock)).isTrue();
         connection.commit();
-        assertThat(held(lock)).isFalse();
+        assertThat(isLockedOnServer(lock)).isFalse();
     }
 
     @Test
     void sharedTransactionLocksCoexistAndExcludeExclusive() throws SQLException {
-        String key = key();
+        String key = uniqueKey();
         LockOptions sharedTransaction = LockOptions.builder().mode(LockMode.SHARED).scope(LockScope.TRANSACTION).build();
         Connection one = connect();
         Connection two = connect();
@@ -164,7 +152,7 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
     @Test
     void unlockBehindDlocksBackIsLockLost() throws SQLException {
         Connection connection = connect();
-        DistributedLock lock = Locks.forConnection(connection, key());
+        DistributedLock lock = Locks.forConnection(connection, uniqueKey());
         lock.acquire();
         execute(connection, "SELECT pg_advisory_unlock_all()");
         assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class).hasMessageContaining("not held");
@@ -176,7 +164,7 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
 
     @Test
     void terminatedSessionLosesTheLockAndAWaiterGetsIt() throws Exception {
-        String key = key();
+        String key = uniqueKey();
         Connection holding = connect();
         DistributedLock holder = Locks.forConnection(holding, key);
         holder.acquire();
@@ -196,7 +184,7 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
     @Test
     void insideAnAbortedTransactionNothingIsReleasedAndNothingRolledBack() throws SQLException {
         Connection connection = connect();
-        DistributedLock lock = Locks.forConnection(connection, key());
+        DistributedLock lock = Locks.forConnection(connection, uniqueKey());
         connection.setAutoCommit(false);
         lock.acquire();
         assertThatThrownBy(() -> execute(connection, "SELECT 1/0")).isInstanceOf(SQLException.class);
@@ -204,22 +192,22 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
                 .hasMessageContaining("stays marked held")
                 .cause().isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25P02"));
         assertThat(lock.isLocked()).isTrue();
-        assertThat(held(lock)).isTrue();
-        DistributedLock other = Locks.forConnection(connection, key());
+        assertThat(isLockedOnServer(lock)).isTrue();
+        DistributedLock other = Locks.forConnection(connection, uniqueKey());
         assertThatThrownBy(() -> other.tryAcquire(Duration.ofMillis(50))).isInstanceOf(DistributedLockException.class)
                 .cause().isInstanceOfSatisfying(SQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25P02"));
-        assertThat(held(other)).isFalse();
+        assertThat(isLockedOnServer(other)).isFalse();
         // dlock rolled nothing back: the transaction is still the caller's, still aborted
         assertThatThrownBy(() -> execute(connection, "SELECT 1")).isInstanceOf(SQLException.class)
                 .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("25P02"));
         connection.rollback();
         lock.release();
-        assertThat(held(lock)).isFalse();
+        assertThat(isLockedOnServer(lock)).isFalse();
     }
 
     @Test
     void interruptedTransactionLockWaitHoldsNothingAndKeepsTheTransaction() throws Exception {
-        String key = key();
+        String key = uniqueKey();
         DistributedLock holder = Locks.forConnection(connect(), key);
         holder.acquire();
         Connection caller = connect();
@@ -242,7 +230,7 @@ class PostgresAdvisoryLockTest extends ReliabilityContract {
         thread.get().interrupt();
         assertThat(outcome.get(30, TimeUnit.SECONDS)).isInstanceOf(LockInterruptedException.class);
         holder.release();
-        assertThat(held(holder)).as("the interrupted waiter holds nothing").isFalse();
+        assertThat(isLockedOnServer(holder)).as("the interrupted waiter holds nothing").isFalse();
         execute(caller, "INSERT INTO probe VALUES (2)");
         try (Statement statement = caller.createStatement();
              ResultSet rs = statement.executeQuery("SELECT count(*) FROM probe")) {

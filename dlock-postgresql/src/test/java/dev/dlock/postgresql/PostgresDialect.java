@@ -3,13 +3,11 @@ package dev.dlock.postgresql;
 import dev.dlock.LockMode;
 import dev.dlock.LockScope;
 import dev.dlock.tck.DialectUnderTest;
+import dev.dlock.tck.ExpectedKeys;
 import dev.dlock.tck.PostgresDatabase;
 import dev.dlock.tck.RestartablePostgres;
 import dev.dlock.tck.RestartableServer;
 import dev.dlock.tck.TestDatabase;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -21,17 +19,21 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import org.bouncycastle.crypto.digests.Blake2bDigest;
 
 /**
  * PostgreSQL for the reliability suites: {@code pg_locks} as the server's view, {@code pg_terminate_backend} to
- * end a session, BLAKE2b-64 (Bouncy Castle's, not dlock's) for the expected advisory key, and a zonky server of
+ * end a session, BLAKE2b-64 ({@link ExpectedKeys}, Bouncy Castle's, not dlock's) for the expected advisory key, and a zonky server of
  * the test's own to stop and start.
  */
 final class PostgresDialect implements DialectUnderTest {
     static final PostgresDialect INSTANCE = new PostgresDialect();
 
     private PostgresDialect() {
+    }
+
+    @Override
+    public String name() {
+        return "PostgreSQL";
     }
 
     @Override
@@ -109,24 +111,19 @@ final class PostgresDialect implements DialectUnderTest {
     }
 
     @Override
-    public String releaseAllLocksQuery() {
-        return "SELECT pg_advisory_unlock_all()";
+    public Optional<String> releaseAllLocksQuery() {
+        return Optional.of("SELECT pg_advisory_unlock_all()");
     }
 
     /** As sqlalchemy-dlock derives it (README, "Keys"): UTF-8 bytes, BLAKE2b with an 8-byte digest, read as a little-endian signed long. */
     @Override
     public Optional<Object> expectedDatabaseKey(String key) {
-        byte[] bytes = key.getBytes(StandardCharsets.UTF_8);
-        Blake2bDigest digest = new Blake2bDigest(64);
-        digest.update(bytes, 0, bytes.length);
-        byte[] out = new byte[8];
-        digest.doFinal(out, 0);
-        return Optional.of(ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        return Optional.of(ExpectedKeys.blake2b64(key));
     }
 
     @Override
-    public Object expectedDatabaseKey(long key) {
-        return key;
+    public Optional<Object> expectedDatabaseKey(long key) {
+        return Optional.of(key);
     }
 
     /** Keys are hashed, so there is no limit: long runs of 4-byte characters must hash like any other key. */

@@ -11,12 +11,24 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * What the reliability suites ({@link MutualExclusionProperty}, {@link FaultContract}, {@link HostileInputContract})
- * need to know about one dialect's database: how to reach it, how to see its locks from another session, how to
- * end a session, what a key should become on the server (derived independently of dlock's own code), and how to
- * start a server of its own that a test may stop and start again. A dialect's test module implements it once.
+ * One dialect's database, described once for every contract of the test kit ({@link DialectContract} runs them all,
+ * {@link MutualExclusionProperty} and {@link PartitionContract} take it too): how to reach it, how to see its locks
+ * from another session, how to end a session, what a key should become on the server (derived independently of
+ * dlock's own code), the SQL its tests need where databases differ, and how to start a server of its own that a test
+ * may stop and start again. A dialect's test module implements it once.
  */
 public interface DialectUnderTest {
+
+    /** @return what the test runs against, for the counts the suites print ("PostgreSQL", "MariaDB via Connector/J") */
+    String name();
+
+    /**
+     * @return why the database cannot be reached here (no Docker engine, no server URL given), or empty when it can;
+     *         the dialect's test classes are skipped with this reason before connecting
+     */
+    default Optional<String> unavailable() {
+        return Optional.empty();
+    }
 
     /** @return the shared database of the test JVM */
     TestDatabase database();
@@ -79,9 +91,28 @@ public interface DialectUnderTest {
 
     /**
      * @return a query that releases every lock of this kind its session holds, as code outside dlock might
-     *         ({@code pg_advisory_unlock_all()}, {@code RELEASE_ALL_LOCKS()})
+     *         ({@code pg_advisory_unlock_all()}, {@code RELEASE_ALL_LOCKS()}); empty if the database has none
      */
-    String releaseAllLocksQuery();
+    Optional<String> releaseAllLocksQuery();
+
+    /** @return whether a transaction-scoped lock can be released before its transaction ends */
+    default boolean transactionLocksReleasable() {
+        return false;
+    }
+
+    /** @return a query that answers one row with the number 1 ({@code SELECT 1 FROM DUAL} before Oracle 23ai) */
+    default String selectOne() {
+        return "SELECT 1";
+    }
+
+    /**
+     * @param table   a table name
+     * @param columns its column definitions, in types every dialect knows ({@code INT}, {@code VARCHAR(n)})
+     * @return a statement that creates the table if it is missing and does nothing if it is there
+     */
+    default String createTableIfMissing(String table, String columns) {
+        return "CREATE TABLE IF NOT EXISTS " + table + " (" + columns + ")";
+    }
 
     /**
      * What the lock on a string key is on the server, derived as README's "Keys" section says, without dlock's code: the
@@ -95,9 +126,10 @@ public interface DialectUnderTest {
     /**
      * @param key a numeric key
      * @return what the lock on it is on the server, as README's "Keys" section says (the number itself on PostgreSQL, its decimal
-     *         digits as the name on MySQL-family servers)
+     *         digits as the name on MySQL-family servers), or empty if the dialect must refuse the number with
+     *         {@link IllegalArgumentException} (Oracle's lock ids are 0 to 2^30 − 1)
      */
-    Object expectedDatabaseKey(long key);
+    Optional<Object> expectedDatabaseKey(long key);
 
     /** @return keys exactly at the dialect's length limits (for example 4-byte characters), which must work */
     List<String> keysAtTheLengthLimit();
@@ -116,7 +148,8 @@ public interface DialectUnderTest {
     Optional<String> breakTransaction(Connection connection) throws SQLException;
 
     /**
-     * Starts a server of the test's own, which it may stop and start again.
+     * Starts a server of the test's own, which it may stop and start again. A dialect that cannot (a server in a
+     * container or at a URL) aborts the test with a reason ({@link org.junit.jupiter.api.Assumptions#abort(String)}).
      *
      * @param directory where its files go, under {@code target/}
      * @return the running server

@@ -2,6 +2,7 @@ package dev.dlock.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dlock.AsyncDistributedLock;
 import dev.dlock.DistributedLock;
@@ -19,6 +20,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -38,8 +40,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Faults, on a real database: what happens to holders, waiters and the caller's transaction when sessions are
  * killed, the server stops, threads are interrupted or requests cancelled in storms, and statements fail. It
- * extends {@link LockContract.LossDetection} (a killed holder with a waiter and a watch) and the contract's
- * transaction tests (a timed-out and an interrupted session-lock wait) without repeating them.
+ * extends {@link LossContract}'s killed holder with a waiter and a watch, and {@link WaitingContract}'s transaction
+ * tests (a timed-out and an interrupted session-lock wait), without repeating them.
  *
  * <p>What it proves:
  * <ul>
@@ -57,11 +59,12 @@ import org.junit.jupiter.api.Test;
  *       dlock makes no commit, rollback or auto-commit call of its own.</li>
  * </ul>
  */
-public abstract class FaultContract extends ReliabilityContract {
+public abstract class FaultContract extends DialectFixture {
     private static final int STORM_WORKERS = 16;
     private static final int STORM_ATTEMPTS = 20;
     /** Timed-out attempts that race a release: each one a chance for a grant to hide behind a 'false'. */
     private static final int RACING_TIMEOUTS = 150;
+    private static final String PROBE = "dlock_fault_probe";
     /** The longest pause between two blows of a storm. */
     private static final long STORM_SPACING_NANOS = TimeUnit.MICROSECONDS.toNanos(400);
 
@@ -89,8 +92,9 @@ public abstract class FaultContract extends ReliabilityContract {
         released.acquire();
         closed.acquire();
         dialect().killSession(observer, dialect().sessionId(first));
+        tally.fault();
         dialect().killSession(observer, dialect().sessionId(second));
-        tally.faults(2);
+        tally.fault();
         awaitServer("the killed sessions' locks gone", () -> !dialect().isLockedOnServer(observer, released.databaseKey())
                 && !dialect().isLockedOnServer(observer, closed.databaseKey()));
         assertThatThrownBy(released::release).isInstanceOf(LockLostException.class)
@@ -175,9 +179,12 @@ public abstract class FaultContract extends ReliabilityContract {
         Future<Integer> churn = threads.submit(() -> {
             DistributedLock holder = lockOn(churning, key);
             int cycles = 0;
+            ThreadLocalRandom random = ThreadLocalRandom.current();
             while (!stop.get()) {
                 if (holder.tryAcquire(Duration.ofMillis(50))) {
-                    isUsable(churning); // hold for a round trip, so the other side's short waits time out often
+                    // hold for 0 to 4 ms, around the other side's 1 to 3 ms waits: many of them time out, and
+                    // some as the release lands (work inside the lock, not a wait for anything)
+                    LockSupport.parkNanos(random.nextLong(TimeUnit.MILLISECONDS.toNanos(4)));
                     holder.release();
                     cycles++;
                 }
@@ -202,8 +209,9 @@ public abstract class FaultContract extends ReliabilityContract {
         }
         assertThat(churn.get(SANITY.toSeconds(), TimeUnit.SECONDS)).isPositive();
         tally.faults(answeredFalse);
-        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": " + answeredFalse
-                + " timed-out attempts raced a release; none left the lock held");
+        tally.print(answeredFalse + " timed-out attempts raced a release; none left the lock held");
+        assertThat(answeredFalse).as("timed-out attempts within 5,000 tries (the race this test is for)")
+                .isEqualTo(RACING_TIMEOUTS);
         assertThat(dialect().isLockedOnServer(observer, databaseKey(key))).isFalse();
     }
 
@@ -260,7 +268,7 @@ public abstract class FaultContract extends ReliabilityContract {
             assertThat(lockOn(second, key).tryAcquire(Duration.ofMillis(20))).as("and excludes again").isFalse();
             again.release();
             assertThat(lockOn(second, key).tryAcquire()).isTrue();
-            System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": waiters failed "
+            tally.print("waiters failed "
                     + failedWithin.toMillis() + " ms after the server stopped (socket timeout "
                     + server.socketTimeout().toMillis() + " ms)");
         }
@@ -275,6 +283,7 @@ public abstract class FaultContract extends ReliabilityContract {
         AtomicInteger overlaps = new AtomicInteger();
         AtomicInteger grants = new AtomicInteger();
         AtomicInteger interrupted = new AtomicInteger();
+        AtomicInteger interruptedInsideTheCall = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < STORM_WORKERS; w++) {
             Connection connection = connect();
@@ -286,10 +295,14 @@ public abstract class FaultContract extends ReliabilityContract {
                     Thread.interrupted(); // a stale interrupt from the last round is not this attempt's
                     DistributedLock lock = lockOn(connection, key);
                     boolean acquired;
+                    boolean interruptedBefore = Thread.currentThread().isInterrupted();
                     try {
                         acquired = request(lock, (id + attempt) % 4);
                     } catch (LockInterruptedException | InterruptedException e) {
                         interrupted.incrementAndGet();
+                        if (!interruptedBefore) {
+                            interruptedInsideTheCall.incrementAndGet(); // it landed while the request ran
+                        }
                         if (lock.isLocked()) {
                             overlaps.incrementAndGet(); // an interrupted request must hold nothing
                         }
@@ -325,10 +338,11 @@ public abstract class FaultContract extends ReliabilityContract {
         tally.faults(delivered);
         tally.grants(grants.get());
         tally.violations(overlaps.get());
-        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": interrupt storm: " + delivered
-                + " interrupts, " + interrupted.get() + " requests interrupted, " + grants.get() + " grants");
+        tally.print("interrupt storm: " + delivered + " interrupts, " + interrupted.get() + " requests interrupted ("
+                + interruptedInsideTheCall.get() + " while the request ran), " + grants.get() + " grants");
         assertThat(overlaps).as("overlapping or interrupted-yet-held grants").hasValue(0);
-        assertThat(grants.get() + interrupted.get()).as("every attempt answered").isGreaterThan(0);
+        assertThat(interruptedInsideTheCall.get()).as("interrupts that landed while a request ran").isPositive();
+        assertThat(grants.get()).as("grants between the interrupts").isPositive();
         assertNothingLeftAndAllUsable(key, connections);
     }
 
@@ -415,7 +429,7 @@ public abstract class FaultContract extends ReliabilityContract {
         tally.faults(delivered);
         tally.grants(grants.get());
         tally.violations(overlaps.get());
-        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": cancel storm: " + delivered
+        tally.print("cancel storm: " + delivered
                 + " cancels, " + grants.get() + " grants");
         assertThat(overlaps).as("overlapping or cancelled-yet-held grants").hasValue(0);
         assertThat(cancelled.get()).isEqualTo(delivered);
@@ -440,7 +454,7 @@ public abstract class FaultContract extends ReliabilityContract {
 
     @Test
     void timedOutAcquireInEveryModeAndScopeLeavesTheTransactionCommittable() throws Exception {
-        execute(observer, "CREATE TABLE IF NOT EXISTS dlock_fault_probe (id INT)");
+        createProbeTable(PROBE);
         for (LockMode mode : dialect().supportedModes()) {
             for (LockScope scope : dialect().supportedScopes()) {
                 String key = uniqueKey();
@@ -451,17 +465,18 @@ public abstract class FaultContract extends ReliabilityContract {
                 Connection caller = watched.connection();
                 caller.setAutoCommit(false);
                 int id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
-                insertProbe(caller, id);
+                insertProbe(caller, PROBE, id);
                 DistributedLock waiter = Locks.forConnection(caller, key, options);
                 assertThatThrownBy(() -> waiter.acquire(Duration.ofMillis(30))).as(options.toString())
                         .isInstanceOf(LockTimeoutException.class);
+                tally.fault();
                 assertThat(waiter.tryAcquire(Duration.ofMillis(10))).isFalse();
-                tally.faults(2);
-                insertProbe(caller, id);
+                tally.fault();
+                insertProbe(caller, PROBE, id);
                 caller.commit();
                 assertThat(watched.transactionCalls()).as("dlock's own transaction calls")
                         .containsExactly("setAutoCommit", "commit");
-                assertThat(probeRows(id)).as(options + ": rows committed").isEqualTo(2);
+                assertThat(probeRows(PROBE, id)).as(options + ": rows committed").isEqualTo(2);
                 assertThat(dialect().isHeldBy(observer, holder.databaseKey(), dialect().sessionId(caller))).isFalse();
                 holder.release();
             }
@@ -470,35 +485,37 @@ public abstract class FaultContract extends ReliabilityContract {
 
     @Test
     void releaseLostBehindDlocksBackLeavesTheTransactionCommittable() throws Exception {
-        execute(observer, "CREATE TABLE IF NOT EXISTS dlock_fault_probe (id INT)");
+        createProbeTable(PROBE);
         TransactionWatchingConnection watched = TransactionWatchingConnection.wrap(connect());
         Connection caller = watched.connection();
         caller.setAutoCommit(false);
         int id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
-        insertProbe(caller, id);
+        insertProbe(caller, PROBE, id);
         DistributedLock lock = lockOn(caller, uniqueKey());
         lock.acquire();
-        insertProbe(caller, id);
-        execute(caller, dialect().releaseAllLocksQuery());
+        insertProbe(caller, PROBE, id);
+        Optional<String> releaseAll = dialect().releaseAllLocksQuery();
+        assumeTrue(releaseAll.isPresent(), "the database has no statement that releases all of a session's locks");
+        execute(caller, releaseAll.get());
         tally.fault();
         assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class);
         assertThat(lock.isLocked()).isFalse();
-        insertProbe(caller, id);
+        insertProbe(caller, PROBE, id);
         caller.commit();
-        assertThat(probeRows(id)).isEqualTo(3);
+        assertThat(probeRows(PROBE, id)).isEqualTo(3);
         assertThat(watched.transactionCalls()).containsExactly("setAutoCommit", "commit");
     }
 
     @Test
     void releaseThatTheDriverFailsToSendLeavesTheLockHeldAndTheTransactionCommittable() throws Exception {
-        execute(observer, "CREATE TABLE IF NOT EXISTS dlock_fault_probe (id INT)");
+        createProbeTable(PROBE);
         Connection physical = connect();
         long session = dialect().sessionId(physical);
         TransactionWatchingConnection watched = TransactionWatchingConnection.wrap(physical);
         Connection caller = watched.connection();
         caller.setAutoCommit(false);
         int id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE);
-        insertProbe(caller, id);
+        insertProbe(caller, PROBE, id);
         DistributedLock lock = lockOn(caller, uniqueKey());
         lock.acquire();
         watched.failNextStatement();
@@ -509,19 +526,12 @@ public abstract class FaultContract extends ReliabilityContract {
                 .cause().isInstanceOf(SQLException.class);
         assertThat(lock.isLocked()).as("not known released: still marked held").isTrue();
         assertThat(dialect().isHeldBy(observer, lock.databaseKey(), session)).isTrue();
-        insertProbe(caller, id);
+        insertProbe(caller, PROBE, id);
         lock.release();
         assertThat(dialect().isLockedOnServer(observer, lock.databaseKey())).isFalse();
         caller.commit();
-        assertThat(probeRows(id)).isEqualTo(2);
+        assertThat(probeRows(PROBE, id)).isEqualTo(2);
         assertThat(watched.transactionCalls()).containsExactly("setAutoCommit", "commit");
     }
 
-    private static void insertProbe(Connection connection, int id) throws SQLException {
-        execute(connection, "INSERT INTO dlock_fault_probe (id) VALUES (" + id + ")");
-    }
-
-    private long probeRows(int id) throws SQLException {
-        return queryLong(observer, "SELECT COUNT(*) FROM dlock_fault_probe WHERE id = " + id);
-    }
 }

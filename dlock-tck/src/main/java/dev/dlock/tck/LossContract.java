@@ -24,10 +24,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,16 +46,26 @@ import org.junit.jupiter.api.Test;
  *   <li>{@code isHeldOnServer(bound)} on a frozen link throws within its bound instead of hanging;</li>
  *   <li>a thousand watches on ten connections use a handful of threads;</li>
  *   <li>a holder paused with {@code SIGSTOP} keeps its lock past its lease (the kernel still answers the
- *       server's keepalives): nobody else is granted it for twice the lease.</li>
+ *       server's keepalives): nobody else is granted it for twice the lease;</li>
+ *   <li>{@code isHeldOnServer()} follows the lock and tells this session's hold from another's, a watch needs a held
+ *       lock and a sane cadence, and a session killed by an administrator frees the lock to a waiter while the
+ *       holder's watch tells and {@code release()} throws {@link LockLostException}.</li>
  * </ul>
  */
-public abstract class LossContract extends ReliabilityContract {
+public abstract class LossContract extends DialectFixture {
     private FreezingProxy proxy;
     private String proxiedUrl;
     private final List<Connection> proxied = new ArrayList<>();
 
-    @BeforeEach
-    void startProxy() throws Exception {
+    /** @return the database's URL through the test's {@link FreezingProxy}, started at the first call */
+    private String proxiedUrl() throws Exception {
+        if (proxy == null) {
+            startProxy();
+        }
+        return proxiedUrl;
+    }
+
+    private void startProxy() throws Exception {
         String url = dialect().database().jdbcUrl().orElse(null);
         assumeTrue(url != null, "the database is not reached by a JDBC URL");
         Optional<InetSocketAddress> target = JdbcUrls.tcpAddress(url);
@@ -68,15 +79,16 @@ public abstract class LossContract extends ReliabilityContract {
         // the proxy first: its closed sockets end every read stuck on the frozen link
         if (proxy != null) {
             proxy.close();
+            proxy = null;
         }
         // then abort, off this thread: a driver's abort may wait for such a read to end (the MariaDB driver does)
         proxied.forEach(FreezingProxy::abortInBackground);
         proxied.clear();
     }
 
-    /** @return a connection through the proxy, aborted after the test */
-    protected Connection connectThroughProxy() throws SQLException {
-        Connection connection = DriverManager.getConnection(proxiedUrl);
+    /** @return a connection through the test's {@link FreezingProxy} (started at the first call), aborted after the test */
+    protected Connection connectThroughProxy() throws Exception {
+        Connection connection = DriverManager.getConnection(proxiedUrl());
         proxied.add(connection);
         return connection;
     }
@@ -103,7 +115,7 @@ public abstract class LossContract extends ReliabilityContract {
         tally.fault();
         assertThat(watch.lost().get(SANITY.toSeconds(), TimeUnit.SECONDS)).isSameAs(lock);
         long told = toldAt.get() - frozenAt;
-        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": freeze to loss callback "
+        tally.print("freeze to loss callback "
                 + millis(told) + " (loss bound " + options.lossBound().toMillis() + " ms)");
         assertThat(Duration.ofNanos(told)).isLessThan(options.lossBound().plus(SANITY));
         assertThat(watch.loss()).hasValueSatisfying(loss -> assertThat(loss.reason()).isEqualTo(Reason.UNCONFIRMED));
@@ -119,7 +131,7 @@ public abstract class LossContract extends ReliabilityContract {
 
     @Test
     void aPooledLockOnAFrozenLinkIsDeclaredLostAsItself() throws Exception {
-        DistributedLock pooled = Locks.forDataSource(new TestDataSource(TestDatabase.atUrl(proxiedUrl, "through the"
+        DistributedLock pooled = Locks.forDataSource(new TestDataSource(TestDatabase.atUrl(proxiedUrl(), "through the"
                 + " freezing proxy"))).lock(uniqueKey()).acquire();
         LockWatch watch = pooled.watch(WatchOptions.every(Duration.ofMillis(100)), lost -> { });
         proxy.freeze();
@@ -162,7 +174,7 @@ public abstract class LossContract extends ReliabilityContract {
         assertThatThrownBy(() -> lock.isHeldOnServer(Duration.ofMillis(300))).isInstanceOf(LockLostException.class)
                 .satisfies(e -> assertThat(reasonOf(e)).isEqualTo(Reason.UNCONFIRMED));
         long took = System.nanoTime() - start;
-        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": isHeldOnServer(300 ms) on a frozen"
+        tally.print("isHeldOnServer(300 ms) on a frozen"
                 + " link threw after " + millis(took));
         assertThat(Duration.ofNanos(took)).isLessThan(SANITY);
         awaitServer("the connection aborted", holding::isClosed);
@@ -209,7 +221,7 @@ public abstract class LossContract extends ReliabilityContract {
                 endedUnderIt++;
             }
         }
-        System.out.println("[dlock-reliability] " + getClass().getSimpleName() + ": " + watches.size()
+        tally.print(watches.size()
                 + " watches on " + connections + " connections, every 5 s for 6 s: at most " + peak
                 + " dlock-watch threads alive at once (" + before + " before); " + endedUnderIt
                 + " declared lost because their connection ended under them");
@@ -253,6 +265,53 @@ public abstract class LossContract extends ReliabilityContract {
         } finally {
             holder.destroyForcibly();
         }
+    }
+
+    @Test
+    void isHeldOnServerFollowsTheLock() throws Exception {
+        DistributedLock lock = Locks.forConnection(connect(), uniqueKey());
+        assertThat(lock.isHeldOnServer()).isFalse();
+        lock.acquire();
+        assertThat(lock.isHeldOnServer()).isTrue();
+        lock.release();
+        assertThat(lock.isHeldOnServer()).isFalse();
+    }
+
+    @Test
+    void anotherConnectionsHoldIsNotOurs() throws Exception {
+        String key = uniqueKey();
+        Locks.forConnection(connect(), key).acquire();
+        assertThat(Locks.forConnection(connect(), key).isHeldOnServer()).isFalse();
+    }
+
+    @Test
+    void watchRequiresAHeldLockAndASaneCadence() throws Exception {
+        DistributedLock lock = Locks.forConnection(connect(), uniqueKey());
+        assertThatThrownBy(() -> lock.watch(Duration.ofMillis(10), l -> { })).isInstanceOf(IllegalStateException.class);
+        lock.acquire();
+        assertThatThrownBy(() -> lock.watch(Duration.ZERO, l -> { })).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> lock.watch(Duration.ofMillis(10), null)).isInstanceOf(NullPointerException.class);
+        lock.release();
+    }
+
+    @Test
+    void killedSessionFreesTheLockAndTheWatchTells() throws Exception {
+        String key = uniqueKey();
+        Connection holding = connect();
+        DistributedLock holder = Locks.forConnection(holding, key);
+        holder.acquire();
+        CountDownLatch told = new CountDownLatch(1);
+        LockWatch watch = holder.watch(Duration.ofMillis(500), lost -> told.countDown());
+        DistributedLock waiter = Locks.forConnection(connect(), key);
+        Future<Boolean> waiting = inThread(() -> waiter.tryAcquire(SANITY));
+        awaitWaiter(holder);
+        dialect().killSession(observer, dialect().sessionId(holding));
+        assertThat(result(waiting)).as("a waiter gets the freed lock").isTrue();
+        assertThat(watch.lost().get(SANITY.toSeconds(), TimeUnit.SECONDS)).isSameAs(holder);
+        assertThat(told.await(SANITY.toSeconds(), TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(holder::release).isInstanceOf(LockLostException.class);
+        assertThat(holder.isLocked()).isFalse();
+        waiter.release();
     }
 
     private static void signal(Process process, String signal) throws Exception {

@@ -50,6 +50,12 @@ public final class ReliabilityTally {
         violationsFound.addAndGet(n);
     }
 
+    /** @return whether nothing was counted */
+    public boolean isEmpty() {
+        return grantsChecked.get() == 0 && faultsInjected.get() == 0 && badInputsTried.get() == 0
+                && violationsFound.get() == 0;
+    }
+
     /** @return grants checked so far */
     public long grantsChecked() {
         return grantsChecked.get();
@@ -60,6 +66,15 @@ public final class ReliabilityTally {
         return String.format(Locale.ROOT, "[dlock-reliability] %s: grants checked %d, faults injected %d,"
                 + " bad inputs tried %d, violations found %d", suite, grantsChecked.get(), faultsInjected.get(),
                 badInputsTried.get(), violationsFound.get());
+    }
+
+    /**
+     * Prints one more line of this suite's counts.
+     *
+     * @param text what was counted
+     */
+    public void print(String text) {
+        System.out.println("[dlock-reliability] " + suite + ": " + text);
     }
 
     /** Prints {@link #summary()} to standard output. */

@@ -35,4 +35,15 @@ public interface RestartableServer extends AutoCloseable {
     /** Stops it for good, if running. */
     @Override
     void close();
+
+    /** Starts a server of a test's own ({@link DialectUnderTest#startRestartableServer}). */
+    @FunctionalInterface
+    interface Starter {
+        /**
+         * @param directory where its files go
+         * @return the running server
+         * @throws Exception if it cannot start
+         */
+        RestartableServer start(java.nio.file.Path directory) throws Exception;
+    }
 }
