@@ -56,7 +56,23 @@ class BenchmarkSmokeTest {
 
     @Test
     void timeoutBenchmarksRunAndReport() throws RunnerException {
-        assertRunsAndReports(TimeoutBenchmark.class, "2. Timeout", "timeoutMs", "50");
+        Collection<RunResult> results = assertRunsAndReports(TimeoutBenchmark.class, "2. Timeout", "timeoutMs", "50");
+        for (RunResult result : results) {
+            Result<?> overshoot = result.getSecondaryResults().get(TimeoutBenchmark.OVERSHOOT);
+            assertTrue(overshoot instanceof SamplesProfiler.Samples, () -> "no exact overshoots from "
+                    + result.getParams());
+            double[] values = ((SamplesProfiler.Samples) overshoot).values();
+            assertTrue(values.length > 0, "overshoot samples");
+            // a sanity bound, not a timing target: a timeout of 50 ms that ends well before 50 ms, or seconds
+            // late, is a broken measurement
+            for (double value : values) {
+                assertTrue(value > -5 && value < 5000, () -> "an overshoot of " + value + " ms");
+            }
+        }
+        String samples = SampleFile.toJson(results);
+        assertTrue(samples.contains("\"benchmark\": \"dev.dlock.bench.TimeoutBenchmark.dlockTryAcquireTimeout\""),
+                samples);
+        assertTrue(samples.contains("\"figure\": \"overshoot\", \"unit\": \"ms\""), samples);
     }
 
     @Test
@@ -189,6 +205,7 @@ class BenchmarkSmokeTest {
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(200))
                 .addProfiler(TurnsProfiler.class)
+                .addProfiler(SamplesProfiler.class)
                 .shouldFailOnError(true);
         for (int i = 0; i < params.length; i += 2) {
             options.param(params[i], params[i + 1]);
