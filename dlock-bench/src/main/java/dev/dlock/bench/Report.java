@@ -159,34 +159,44 @@ final class Report {
 
     private Table contention() {
         Table table = new Table("4. Contention: N workers, each on its own connection, acquire() + release() in a loop",
-                "database", "keys", "N", "raw acq/s", "dlock acq/s", "dlock / raw", "raw fairness", "dlock fairness",
-                "target");
+                "database", "keys", "N", "crew", "raw acq/s", "crew acq/s", "crew / raw", "crew / raw per fork",
+                "raw fairness", "crew fairness", "target");
         for (String db : dbs) {
             for (String keys : List.of("one", "many")) {
                 for (String threads : List.of("1", "2", "8")) {
-                    Optional<RunResult> turns = find("ContentionBenchmark.turns", db,
-                            Map.of("keys", keys, "threads", threads));
-                    if (turns.isEmpty()) {
-                        continue;
+                    for (String measured : List.of("dlock", "raw")) {
+                        find("ContentionBenchmark.turns", db, Map.of("keys", keys, "threads", threads,
+                                "measured", measured))
+                                .ifPresent(result -> contentionRow(table, db, keys, threads, measured, result));
                     }
-                    RunResult result = turns.get();
-                    double rawRate = perFork(result, fork -> rate(fork, "raw"));
-                    double dlockRate = perFork(result, fork -> rate(fork, "dlock"));
-                    double ratio = perFork(result, fork -> rate(fork, "dlock") / rate(fork, "raw"));
-                    String target = target(CONTENTION_MIN_RATIO - ratio, "%.2f");
-                    table.row(label(db), keys.equals("one") ? "one key" : "key each", threads,
-                            rate(rawRate), rate(dlockRate), fixed2(ratio),
-                            fixed2(perFork(result, fork -> fairness(fork, "raw"))),
-                            fixed2(perFork(result, fork -> fairness(fork, "dlock"))), target);
                 }
             }
         }
-        table.note("Both crews (N dlock workers, N raw workers, each worker on its own connection) take turns in"
-                + " rounds of " + ContentionBenchmark.ROUND_MILLIS + " ms in one run; rates are per second of the"
-                + " crew's own rounds, medians over forks (the ratio is the median of the forks' ratios)."
-                + " Fairness: acquisitions of the least served worker / the most served one (1.00 = even)."
-                + " Target: dlock at least " + CONTENTION_MIN_RATIO + " of raw.");
+        table.note("Two crews of N workers, each worker on its own connection, take turns in rounds of "
+                + ContentionBenchmark.ROUND_MILLIS + " ms in one run, in alternating order: the raw crew (the"
+                + " statements dlock sends, prepared once) and the crew of the row, dlock's, or in the control row a"
+                + " second raw crew: its ratio is how far from 1.00 the method itself puts two equal crews."
+                + " A fork's rate is the crew's acquisitions over its own rounds' time, summed over the fork's"
+                + " measured iterations (the counters measuredAcquisitions, measuredNanos, rawAcquisitions,"
+                + " rawNanos in the JSON); its ratio, crew / raw, is listed per fork; crew / raw is the median of"
+                + " those, and the rates are the medians of the forks' rates. Fairness: acquisitions of the least"
+                + " served worker / the most served one (1.00 = even), median over forks. Target: dlock at least "
+                + CONTENTION_MIN_RATIO + " of raw.");
         return table;
+    }
+
+    private static void contentionRow(Table table, String db, String keys, String threads, String measured,
+                                      RunResult result) {
+        double[] ratios = result.getBenchmarkResults().stream()
+                .mapToDouble(fork -> rate(fork, "measured") / rate(fork, "raw")).toArray();
+        double ratio = median(ratios);
+        boolean dlock = measured.equals("dlock");
+        table.row(label(db), keys.equals("one") ? "one key" : "key each", threads, dlock ? "dlock" : "raw (control)",
+                rate(perFork(result, fork -> rate(fork, "raw"))), rate(perFork(result, fork -> rate(fork, "measured"))),
+                fixed2(ratio), Arrays.stream(ratios).mapToObj(Report::fixed2).collect(Collectors.joining(" ")),
+                fixed2(perFork(result, fork -> fairness(fork, "raw"))),
+                fixed2(perFork(result, fork -> fairness(fork, "measured"))),
+                dlock ? target(CONTENTION_MIN_RATIO - ratio, "%.2f") : "");
     }
 
     private Table waiting() {
@@ -299,7 +309,7 @@ final class Report {
         return shortfall <= 0 ? "met" : "missed by " + String.format(Locale.ROOT, format, shortfall);
     }
 
-    /** @return acquisitions per second of the crew's ({@code dlock} or {@code raw}) own rounds in one fork */
+    /** @return acquisitions per second of the crew's ({@code measured} or {@code raw}) own rounds in one fork */
     private static double rate(BenchmarkResult fork, String crew) {
         return counter(fork, crew + "Acquisitions") * 1e9 / counter(fork, crew + "Nanos");
     }

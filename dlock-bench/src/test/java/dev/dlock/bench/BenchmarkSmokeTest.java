@@ -84,7 +84,7 @@ class BenchmarkSmokeTest {
     void contentionBenchmarksRunAndReport() throws RunnerException {
         Collection<RunResult> results = assertRunsAndReports(ContentionBenchmark.class, "4. Contention", "threads", "2");
         for (RunResult result : results) {
-            for (String crew : new String[] {"dlock", "raw"}) {
+            for (String crew : new String[] {"measured", "raw"}) {
                 assertTrue(result.getSecondaryResults().get(crew + "Acquisitions").getScore() > 0,
                         () -> "no " + crew + " acquisitions counted by " + result.getParams());
                 assertTrue(result.getSecondaryResults().get(crew + "Nanos").getScore() > 0,
