@@ -88,7 +88,7 @@ final class Report {
             double r = p50 / floor.get().p50();
             ratio = String.format(Locale.ROOT, "%.2f × %s", r, floorName);
             if (targeted) {
-                target = target(r - UNCONTENDED_MAX_RATIO, "%.2f");
+                target = target(r - UNCONTENDED_MAX_RATIO, 2, "");
             }
         }
         table.row(label(db), calls, micros(p50), micros(stats.get().p99()), ratio, target);
@@ -105,7 +105,7 @@ final class Report {
                 long d = Long.parseLong(result.getParams().getParam("timeoutMs"));
                 Figures overshoot = Figures.of(result, TimeoutBenchmark.OVERSHOOT);
                 boolean dlock = method(result).startsWith("dlock");
-                String target = dlock ? target(overshoot.p99() - OVERSHOOT_MAX_P99_MS, "%.2f ms") : "";
+                String target = dlock ? target(overshoot.p99() - OVERSHOOT_MAX_P99_MS, 2, " ms") : "";
                 table.row(label(db), d + " ms", dlock ? "dlock tryAcquire(d)" : "raw bounded wait",
                         Long.toString(overshoot.samples()), millis(overshoot.p50()), millis(overshoot.p99()),
                         millis(overshoot.max()), target);
@@ -151,7 +151,7 @@ final class Report {
             double over = p50 - raw.get().p50();
             extra = String.format(Locale.ROOT, "%+.0f", over);
             if (targeted) {
-                target = target(over - HANDOFF_MAX_EXTRA_US, "%.0f µs");
+                target = target(over - HANDOFF_MAX_EXTRA_US, 0, " µs");
             }
         }
         table.row(label(db), calls, micros(p50), micros(stats.get().p99()), extra, target);
@@ -196,7 +196,7 @@ final class Report {
                 fixed2(ratio), Arrays.stream(ratios).mapToObj(Report::fixed2).collect(Collectors.joining(" ")),
                 fixed2(perFork(result, fork -> fairness(fork, "raw"))),
                 fixed2(perFork(result, fork -> fairness(fork, "measured"))),
-                dlock ? target(CONTENTION_MIN_RATIO - ratio, "%.2f") : "");
+                dlock ? target(CONTENTION_MIN_RATIO - ratio, 2, "") : "");
     }
 
     private Table waiting() {
@@ -219,7 +219,7 @@ final class Report {
                         dlockMedian - WAITING_CPU_ALWAYS_MET_PERCENT);
                 table.row(label(db), result.getParams().getParam("waiters"), percent(rawMedian), percent(dlockMedian),
                         rawMedian > 0 ? fixed2(dlockMedian / rawMedian) : "n/a", percents(raw), percents(dlock),
-                        target(shortfall, "%.2f %% of a core"));
+                        target(shortfall, 2, "% of a core"));
                 settings = String.format(Locale.ROOT, "%d rounds of a %s window", dlock.length,
                         result.getParams().getMeasurement().getTime());
             }
@@ -258,7 +258,7 @@ final class Report {
                     millis(raw.p50()), millis(raw.p99()), millis(raw.max()), "");
             table.row(label(db), "dlock Thread.interrupt() → LockInterruptedException", Long.toString(dlock.samples()),
                     millis(dlock.p50()), millis(dlock.p99()), millis(dlock.max()),
-                    target(dlock.p99() - INTERRUPT_MAX_P99_MS, "%.2f ms"));
+                    target(dlock.p99() - INTERRUPT_MAX_P99_MS, 2, " ms"));
         }
         table.note("Measured by the suite, not JMH: a thread waits on its own connection for a key another"
                 + " connection holds; once the database shows it waiting, and a random 0–100 ms later, it is"
@@ -302,11 +302,20 @@ final class Report {
 
     /**
      * @param shortfall how far a figure is on the wrong side of its target: zero or less is met
-     * @param format    how to print the shortfall, with its unit
-     * @return "met", or "missed by" the shortfall
+     * @param decimals  how many decimals to print the shortfall with, as its figure is printed
+     * @param unit      the shortfall's unit, with its leading space if it needs one
+     * @return "met", or "missed by" the shortfall; a shortfall that would print as zero is "less than" one unit
+     *     of the last decimal, so a miss never reads as "missed by 0.00"
      */
-    private static String target(double shortfall, String format) {
-        return shortfall <= 0 ? "met" : "missed by " + String.format(Locale.ROOT, format, shortfall);
+    static String target(double shortfall, int decimals, String unit) {
+        if (shortfall <= 0) {
+            return "met";
+        }
+        double step = Math.pow(10, -decimals);
+        String format = "%." + decimals + "f";
+        String amount = shortfall < step / 2 ? "less than " + String.format(Locale.ROOT, format, step)
+                : String.format(Locale.ROOT, format, shortfall);
+        return "missed by " + amount + unit;
     }
 
     /** @return acquisitions per second of the crew's ({@code measured} or {@code raw}) own rounds in one fork */
