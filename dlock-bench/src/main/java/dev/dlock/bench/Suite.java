@@ -54,7 +54,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       its own, which costs seconds for PostgreSQL and tens of seconds for MariaDB): a few minutes on
  *       2 cores, figures that are indicative;</li>
  *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (37 minutes for both
- *       databases on 2 cores, some 20 more for {@code waiting} and one more for {@code loss});</li>
+ *       databases on 2 cores, some 20 more for {@code waiting} and one more for {@code loss}, before the
+ *       {@code contention} control was added, which doubles that part's time);</li>
  *   <li>{@code --verbose}: JMH's own output too, as it comes (some 4,000 lines), and each round of the
  *       {@code waiting} measurements and each sample of {@code loss};</li>
  *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions, and the
