@@ -26,15 +26,19 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Workload 4, contention: {@code threads} workers, each on its own connection, acquire and release in a loop,
- * all on one key or each on its own ({@code keys}), through dlock's blocking {@code acquire()} and through the
- * raw statements dlock sends.
+ * all on one key or each on its own ({@code keys}), through the raw statements dlock sends (the raw crew, the
+ * floor) and through the crew named by {@code measured}: dlock's blocking {@code acquire()}, or the control, a
+ * second raw crew on connections of its own.
  *
  * <p>The two crews take turns in rounds of {@value #ROUND_MILLIS} ms within one benchmark, in alternating order,
  * on the same server and in the same JVM: on a 2-core machine throughput drifts by ±10% between forks and over
  * seconds (the server's and the JIT's background work), and turns put both crews under the same drift, so
- * their ratio is steadier than that of two separate runs. JMH's own thread only runs the rounds; the figures are
- * the auxiliary counters, summed over an iteration's rounds for each crew: acquisitions, the nanoseconds its
- * rounds ran, and the per-worker acquisition counts of the least and the most served worker (fairness).
+ * their ratio is steadier than that of two separate runs. The control runs the same method with raw statements
+ * on both sides, so its ratio shows how far from 1.00 the method itself puts two equal crews (the order of the
+ * rounds, the connections, what is left of the drift): the margin a dlock ratio is read with. JMH's own thread
+ * only runs the rounds; the figures are the auxiliary counters, summed over an iteration's rounds for each crew:
+ * acquisitions, the nanoseconds its rounds ran, and the per-worker acquisition counts of the least and the most
+ * served worker (fairness).
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -51,14 +55,14 @@ public class ContentionBenchmark {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.EVENTS)
     public static class Counts {
-        /** Acquire + release cycles completed by dlock's workers. */
-        public long dlockAcquisitions;
-        /** How long dlock's rounds ran, in nanoseconds. */
-        public long dlockNanos;
-        /** Acquisitions of dlock's least served worker. */
-        public long dlockSlowestThread;
-        /** Acquisitions of dlock's most served worker. */
-        public long dlockFastestThread;
+        /** Acquire + release cycles completed by the measured crew's workers (dlock's, or the control's). */
+        public long measuredAcquisitions;
+        /** How long the measured crew's rounds ran, in nanoseconds. */
+        public long measuredNanos;
+        /** Acquisitions of the measured crew's least served worker. */
+        public long measuredSlowestThread;
+        /** Acquisitions of the measured crew's most served worker. */
+        public long measuredFastestThread;
         /** Acquire + release cycles completed by the raw workers. */
         public long rawAcquisitions;
         /** How long the raw rounds ran, in nanoseconds. */
@@ -71,10 +75,10 @@ public class ContentionBenchmark {
         /** JMH's counters are the user's to reset. */
         @Setup(Level.Iteration)
         public void reset() {
-            dlockAcquisitions = 0;
-            dlockNanos = 0;
-            dlockSlowestThread = 0;
-            dlockFastestThread = 0;
+            measuredAcquisitions = 0;
+            measuredNanos = 0;
+            measuredSlowestThread = 0;
+            measuredFastestThread = 0;
             rawAcquisitions = 0;
             rawNanos = 0;
             rawSlowestThread = 0;
@@ -97,13 +101,17 @@ public class ContentionBenchmark {
         @Param({"one", "many"})
         public String keys;
 
+        /** The crew measured against the raw crew: {@code dlock}, or {@code raw} (the control). */
+        @Param({"dlock", "raw"})
+        public String measured;
+
         private final List<Connection> connections = new ArrayList<>();
-        private final List<Locker> dlock = new ArrayList<>();
+        private final List<Locker> measuredCrew = new ArrayList<>();
         private final List<Locker> raw = new ArrayList<>();
         private ExecutorService workers;
-        private long[] dlockPerThread;
+        private long[] measuredPerThread;
         private long[] rawPerThread;
-        private boolean dlockFirst;
+        private boolean measuredFirst;
         private volatile boolean stop;
 
         /** Opens a connection per worker of each crew. */
@@ -112,9 +120,14 @@ public class ContentionBenchmark {
             BenchDatabase database = BenchDatabase.of(db);
             for (int i = 0; i < threads; i++) {
                 String key = keys.equals("one") ? KEY : KEY + ":" + i;
-                Connection forDlock = database.connect();
-                connections.add(forDlock);
-                dlock.add(Locker.dlock(forDlock, key));
+                Connection forMeasured = database.connect();
+                connections.add(forMeasured);
+                measuredCrew.add(switch (measured) {
+                    case "dlock" -> Locker.dlock(forMeasured, key);
+                    case "raw" -> Locker.raw(database.raw().lockOn(forMeasured,
+                            Locks.forConnection(forMeasured, key).databaseKey()));
+                    default -> throw new IllegalArgumentException("measured must be dlock or raw: " + measured);
+                });
                 Connection forRaw = database.connect();
                 connections.add(forRaw);
                 raw.add(Locker.raw(database.raw().lockOn(forRaw, Locks.forConnection(forRaw, key).databaseKey())));
@@ -129,7 +142,7 @@ public class ContentionBenchmark {
         /** Fairness is per iteration. */
         @Setup(Level.Iteration)
         public void resetCounts() {
-            dlockPerThread = new long[threads];
+            measuredPerThread = new long[threads];
             rawPerThread = new long[threads];
         }
 
@@ -144,21 +157,21 @@ public class ContentionBenchmark {
 
         /** One round of each crew, the first of them alternating from call to call. */
         void turns(Counts counts) throws Exception {
-            dlockFirst = !dlockFirst;
-            if (dlockFirst) {
-                dlockRound(counts);
+            measuredFirst = !measuredFirst;
+            if (measuredFirst) {
+                measuredRound(counts);
                 rawRound(counts);
             } else {
                 rawRound(counts);
-                dlockRound(counts);
+                measuredRound(counts);
             }
         }
 
-        private void dlockRound(Counts counts) throws Exception {
-            counts.dlockNanos += round(dlock, dlockPerThread);
-            counts.dlockAcquisitions = sum(dlockPerThread);
-            counts.dlockSlowestThread = min(dlockPerThread);
-            counts.dlockFastestThread = max(dlockPerThread);
+        private void measuredRound(Counts counts) throws Exception {
+            counts.measuredNanos += round(measuredCrew, measuredPerThread);
+            counts.measuredAcquisitions = sum(measuredPerThread);
+            counts.measuredSlowestThread = min(measuredPerThread);
+            counts.measuredFastestThread = max(measuredPerThread);
         }
 
         private void rawRound(Counts counts) throws Exception {
@@ -224,8 +237,9 @@ public class ContentionBenchmark {
     }
 
     /**
-     * One round of dlock's workers (a new lock object per acquisition, {@code acquire()}, {@code release()}) and
-     * one of the raw workers (the raw blocking statement and unlock, prepared once).
+     * One round of the measured crew's workers (dlock's: a new lock object per acquisition, {@code acquire()},
+     * {@code release()}; the control's: as the raw crew's) and one of the raw workers (the raw blocking statement
+     * and unlock, prepared once).
      */
     @Benchmark
     public void turns(Crews crews, Counts counts) throws Exception {

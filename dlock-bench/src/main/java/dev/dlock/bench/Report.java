@@ -88,7 +88,7 @@ final class Report {
             double r = p50 / floor.get().p50();
             ratio = String.format(Locale.ROOT, "%.2f × %s", r, floorName);
             if (targeted) {
-                target = target(r - UNCONTENDED_MAX_RATIO, "%.2f");
+                target = target(r - UNCONTENDED_MAX_RATIO, 2, "");
             }
         }
         table.row(label(db), calls, micros(p50), micros(stats.get().p99()), ratio, target);
@@ -99,19 +99,24 @@ final class Report {
                 "database", "d", "calls", "samples", "p50", "p99", "max", "target");
         for (String db : dbs) {
             for (RunResult result : matching("TimeoutBenchmark.", db)) {
-                String method = method(result);
+                if (!result.getSecondaryResults().containsKey(TimeoutBenchmark.OVERSHOOT)) {
+                    continue; // run without SamplesProfiler: no exact overshoots to report
+                }
                 long d = Long.parseLong(result.getParams().getParam("timeoutMs"));
-                Figures s = Figures.of(result);
-                double p99 = s.p99() - d;
-                boolean dlock = method.startsWith("dlock");
-                String target = dlock ? target(p99 - OVERSHOOT_MAX_P99_MS, "%.2f ms") : "";
+                Figures overshoot = Figures.of(result, TimeoutBenchmark.OVERSHOOT);
+                boolean dlock = method(result).startsWith("dlock");
+                String target = dlock ? target(overshoot.p99() - OVERSHOOT_MAX_P99_MS, 2, " ms") : "";
                 table.row(label(db), d + " ms", dlock ? "dlock tryAcquire(d)" : "raw bounded wait",
-                        Long.toString(s.samples()), millis(s.p50() - d), millis(p99), millis(s.max() - d),
-                        target);
+                        Long.toString(overshoot.samples()), millis(overshoot.p50()), millis(overshoot.p99()),
+                        millis(overshoot.max()), target);
             }
         }
-        table.note("Target: dlock's overshoot p99 at most " + (int) OVERSHOOT_MAX_P99_MS + " ms for every d. With"
-                + " fewer than 100 samples, p99 is close to the maximum.");
+        table.note("Each call's overshoot is timed on its own (System.nanoTime() around the call, minus d) and kept"
+                + " exactly: the samples are in the suite's samples file. p50: the median of the forks' medians; p99"
+                + " and max: over all forks' samples (p99 as JMH's ListStatistics estimates it, Apache Commons"
+                + " Math's default: the value at rank 0.99 × (n + 1) of the n sorted samples, interpolated between"
+                + " neighbours, so with 99 samples or fewer it is the maximum). Target: dlock's overshoot p99 at most "
+                + (int) OVERSHOOT_MAX_P99_MS + " ms for every d.");
         return table;
     }
 
@@ -146,7 +151,7 @@ final class Report {
             double over = p50 - raw.get().p50();
             extra = String.format(Locale.ROOT, "%+.0f", over);
             if (targeted) {
-                target = target(over - HANDOFF_MAX_EXTRA_US, "%.0f µs");
+                target = target(over - HANDOFF_MAX_EXTRA_US, 0, " µs");
             }
         }
         table.row(label(db), calls, micros(p50), micros(stats.get().p99()), extra, target);
@@ -154,34 +159,44 @@ final class Report {
 
     private Table contention() {
         Table table = new Table("4. Contention: N workers, each on its own connection, acquire() + release() in a loop",
-                "database", "keys", "N", "raw acq/s", "dlock acq/s", "dlock / raw", "raw fairness", "dlock fairness",
-                "target");
+                "database", "keys", "N", "crew", "raw acq/s", "crew acq/s", "crew / raw", "crew / raw per fork",
+                "raw fairness", "crew fairness", "target");
         for (String db : dbs) {
             for (String keys : List.of("one", "many")) {
                 for (String threads : List.of("1", "2", "8")) {
-                    Optional<RunResult> turns = find("ContentionBenchmark.turns", db,
-                            Map.of("keys", keys, "threads", threads));
-                    if (turns.isEmpty()) {
-                        continue;
+                    for (String measured : List.of("dlock", "raw")) {
+                        find("ContentionBenchmark.turns", db, Map.of("keys", keys, "threads", threads,
+                                "measured", measured))
+                                .ifPresent(result -> contentionRow(table, db, keys, threads, measured, result));
                     }
-                    RunResult result = turns.get();
-                    double rawRate = perFork(result, fork -> rate(fork, "raw"));
-                    double dlockRate = perFork(result, fork -> rate(fork, "dlock"));
-                    double ratio = perFork(result, fork -> rate(fork, "dlock") / rate(fork, "raw"));
-                    String target = target(CONTENTION_MIN_RATIO - ratio, "%.2f");
-                    table.row(label(db), keys.equals("one") ? "one key" : "key each", threads,
-                            rate(rawRate), rate(dlockRate), fixed2(ratio),
-                            fixed2(perFork(result, fork -> fairness(fork, "raw"))),
-                            fixed2(perFork(result, fork -> fairness(fork, "dlock"))), target);
                 }
             }
         }
-        table.note("Both crews (N dlock workers, N raw workers, each worker on its own connection) take turns in"
-                + " rounds of " + ContentionBenchmark.ROUND_MILLIS + " ms in one run; rates are per second of the"
-                + " crew's own rounds, medians over forks (the ratio is the median of the forks' ratios)."
-                + " Fairness: acquisitions of the least served worker / the most served one (1.00 = even)."
-                + " Target: dlock at least " + CONTENTION_MIN_RATIO + " of raw.");
+        table.note("Two crews of N workers, each worker on its own connection, take turns in rounds of "
+                + ContentionBenchmark.ROUND_MILLIS + " ms in one run, in alternating order: the raw crew (the"
+                + " statements dlock sends, prepared once) and the crew of the row, dlock's, or in the control row a"
+                + " second raw crew: its ratio is how far from 1.00 the method itself puts two equal crews."
+                + " A fork's rate is the crew's acquisitions over its own rounds' time, summed over the fork's"
+                + " measured iterations (the counters measuredAcquisitions, measuredNanos, rawAcquisitions,"
+                + " rawNanos in the JSON); its ratio, crew / raw, is listed per fork; crew / raw is the median of"
+                + " those, and the rates are the medians of the forks' rates. Fairness: acquisitions of the least"
+                + " served worker / the most served one (1.00 = even), median over forks. Target: dlock at least "
+                + CONTENTION_MIN_RATIO + " of raw.");
         return table;
+    }
+
+    private static void contentionRow(Table table, String db, String keys, String threads, String measured,
+                                      RunResult result) {
+        double[] ratios = result.getBenchmarkResults().stream()
+                .mapToDouble(fork -> rate(fork, "measured") / rate(fork, "raw")).toArray();
+        double ratio = median(ratios);
+        boolean dlock = measured.equals("dlock");
+        table.row(label(db), keys.equals("one") ? "one key" : "key each", threads, dlock ? "dlock" : "raw (control)",
+                rate(perFork(result, fork -> rate(fork, "raw"))), rate(perFork(result, fork -> rate(fork, "measured"))),
+                fixed2(ratio), Arrays.stream(ratios).mapToObj(Report::fixed2).collect(Collectors.joining(" ")),
+                fixed2(perFork(result, fork -> fairness(fork, "raw"))),
+                fixed2(perFork(result, fork -> fairness(fork, "measured"))),
+                dlock ? target(CONTENTION_MIN_RATIO - ratio, 2, "") : "");
     }
 
     private Table waiting() {
@@ -204,7 +219,7 @@ final class Report {
                         dlockMedian - WAITING_CPU_ALWAYS_MET_PERCENT);
                 table.row(label(db), result.getParams().getParam("waiters"), percent(rawMedian), percent(dlockMedian),
                         rawMedian > 0 ? fixed2(dlockMedian / rawMedian) : "n/a", percents(raw), percents(dlock),
-                        target(shortfall, "%.2f %% of a core"));
+                        target(shortfall, 2, "% of a core"));
                 settings = String.format(Locale.ROOT, "%d rounds of a %s window", dlock.length,
                         result.getParams().getMeasurement().getTime());
             }
@@ -243,7 +258,7 @@ final class Report {
                     millis(raw.p50()), millis(raw.p99()), millis(raw.max()), "");
             table.row(label(db), "dlock Thread.interrupt() → LockInterruptedException", Long.toString(dlock.samples()),
                     millis(dlock.p50()), millis(dlock.p99()), millis(dlock.max()),
-                    target(dlock.p99() - INTERRUPT_MAX_P99_MS, "%.2f ms"));
+                    target(dlock.p99() - INTERRUPT_MAX_P99_MS, 2, " ms"));
         }
         table.note("Measured by the suite, not JMH: a thread waits on its own connection for a key another"
                 + " connection holds; once the database shows it waiting, and a random 0–100 ms later, it is"
@@ -287,14 +302,23 @@ final class Report {
 
     /**
      * @param shortfall how far a figure is on the wrong side of its target: zero or less is met
-     * @param format    how to print the shortfall, with its unit
-     * @return "met", or "missed by" the shortfall
+     * @param decimals  how many decimals to print the shortfall with, as its figure is printed
+     * @param unit      the shortfall's unit, with its leading space if it needs one
+     * @return "met", or "missed by" the shortfall; a shortfall that would print as zero is "less than" one unit
+     *     of the last decimal, so a miss never reads as "missed by 0.00"
      */
-    private static String target(double shortfall, String format) {
-        return shortfall <= 0 ? "met" : "missed by " + String.format(Locale.ROOT, format, shortfall);
+    static String target(double shortfall, int decimals, String unit) {
+        if (shortfall <= 0) {
+            return "met";
+        }
+        double step = Math.pow(10, -decimals);
+        String format = "%." + decimals + "f";
+        String amount = shortfall < step / 2 ? "less than " + String.format(Locale.ROOT, format, step)
+                : String.format(Locale.ROOT, format, shortfall);
+        return "missed by " + amount + unit;
     }
 
-    /** @return acquisitions per second of the crew's ({@code dlock} or {@code raw}) own rounds in one fork */
+    /** @return acquisitions per second of the crew's ({@code measured} or {@code raw}) own rounds in one fork */
     private static double rate(BenchmarkResult fork, String crew) {
         return counter(fork, crew + "Acquisitions") * 1e9 / counter(fork, crew + "Nanos");
     }

@@ -34,8 +34,11 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 /**
  * Runs the benchmark suite and prints its table: every workload on PostgreSQL (and MariaDB when this build can
- * start it), each beside its floor, with the ratios the targets are about. Writes JMH's JSON to
- * {@code dlock-bench/target/results.json} and the tables as Markdown to {@code dlock-bench/target/results.md}.
+ * start it), each beside its floor, with the ratios the targets are about. Writes the tables as Markdown to
+ * {@code dlock-bench/target/results.md} (or {@code --markdown FILE}) and, beside it under the same name, JMH's
+ * JSON ({@code results.json}) and the exact samples JMH's JSON lacks ({@code results.samples.json},
+ * {@link SampleFile}): with {@code --markdown dlock-bench/RESULTS.md}, {@code RESULTS.json} and
+ * {@code RESULTS.samples.json}, committed with it.
  *
  * <pre>
  * java -cp dlock-bench/target/dlock-bench.jar dev.dlock.bench.Suite [--full] [--verbose] [--markdown FILE]
@@ -51,10 +54,12 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *       its own, which costs seconds for PostgreSQL and tens of seconds for MariaDB): a few minutes on
  *       2 cores, figures that are indicative;</li>
  *   <li>{@code --full}: three forks per benchmark and longer iterations, for RESULTS.md (37 minutes for both
- *       databases on 2 cores, some 20 more for {@code waiting} and one more for {@code loss});</li>
+ *       databases on 2 cores, some 20 more for {@code waiting} and one more for {@code loss}, before the
+ *       {@code contention} control was added, which doubles that part's time);</li>
  *   <li>{@code --verbose}: JMH's own output too, as it comes (some 4,000 lines), and each round of the
  *       {@code waiting} measurements and each sample of {@code loss};</li>
- *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions;</li>
+ *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions, and the
+ *       JSON files beside it; if FILE exists, its hand-written part (below {@link #NOTES_MARKER}) is kept;</li>
  *   <li>{@code --only}: only the named parts: waiting, loss, uncontended, timeout, handoff, contention,
  *       peers;</li>
  *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
@@ -87,6 +92,12 @@ public final class Suite {
     private static final String WAITING = "waiting";
     /** The part measured outside JMH, by {@link LossBenchmark}. */
     private static final String LOSS = "loss";
+    /**
+     * The line in the Markdown report below which it is written by hand: the suite writes everything above it
+     * from the run, and keeps everything from it on verbatim when it rewrites the file.
+     */
+    static final String NOTES_MARKER = "<!-- Written by hand from here on: the suite keeps this part verbatim when"
+            + " it rewrites the file. -->";
 
     private Suite() {
     }
@@ -122,6 +133,8 @@ public final class Suite {
             }
         }
         Path target = moduleTarget();
+        // before the run, which writes its files into the checkout
+        String code = codeVersion(target.getParent());
         String noMariaDb = null;
         if (dbs == null) {
             dbs = new ArrayList<>(List.of(BenchDatabase.POSTGRESQL));
@@ -144,6 +157,7 @@ public final class Suite {
                     .include(Pattern.quote(part.benchmark().getName()) + "\\.")
                     .param("db", partDbs.toArray(String[]::new))
                     .addProfiler(TurnsProfiler.class)
+                    .addProfiler(SamplesProfiler.class)
                     .shouldFailOnError(true);
             runs.add((full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0)).build());
         }
@@ -171,19 +185,36 @@ public final class Suite {
             throw e;
         }
 
-        Files.createDirectories(target);
-        try (PrintStream json = new PrintStream(target.resolve("results.json").toFile(), StandardCharsets.UTF_8)) {
-            ResultFormatFactory.getInstance(ResultFormatType.JSON, json).writeOut(results);
+        Path report = (markdown != null ? markdown : target.resolve("results.md")).toAbsolutePath();
+        Path json = besideReport(report, ".json");
+        Path samples = besideReport(report, ".samples.json");
+        Files.createDirectories(report.getParent());
+        try (PrintStream out = new PrintStream(json.toFile(), StandardCharsets.UTF_8)) {
+            ResultFormatFactory.getInstance(ResultFormatType.JSON, out).writeOut(results);
         }
+        SampleFile.write(results, samples);
         List<Table> tables = new Report(results, dbs).tables();
-        String environment = environment(full, dbs, noMariaDb, waitingDbs.isEmpty() ? null : waiting,
+        String environment = environment(code, full, dbs, noMariaDb, waitingDbs.isEmpty() ? null : waiting,
                 lossDbs.isEmpty() ? null : loss, !runs.isEmpty());
         System.out.println();
         System.out.println(environment);
         tables.forEach(t -> System.out.println(t.toText()));
-        Path report = markdown != null ? markdown : target.resolve("results.md");
-        Files.writeString(report, markdown(environment, tables, args));
-        System.out.println("JMH results: " + target.resolve("results.json") + "; Markdown: " + report);
+        String notes = Files.exists(report) ? handWritten(Files.readString(report)) : null;
+        Files.writeString(report, markdown(environment, tables, args, json.getFileName().toString(),
+                samples.getFileName().toString(), notes));
+        System.out.println("Markdown: " + report + "; JMH's JSON: " + json + "; exact samples: " + samples);
+    }
+
+    /** @return {@code report}'s name with {@code .md} (if any) replaced by {@code suffix}, in its folder */
+    static Path besideReport(Path report, String suffix) {
+        String name = report.getFileName().toString();
+        return report.resolveSibling((name.endsWith(".md") ? name.substring(0, name.length() - 3) : name) + suffix);
+    }
+
+    /** @return the hand-written part of a report, from {@link #NOTES_MARKER} on; {@code null} if it has none */
+    static String handWritten(String report) {
+        int marker = report.indexOf(NOTES_MARKER);
+        return marker < 0 ? null : report.substring(marker);
     }
 
     /** @return how many benchmarks a JMH run will run: its benchmark methods times their parameters' values */
@@ -203,11 +234,12 @@ public final class Suite {
     }
 
     /**
+     * @param code    which code ran ({@link #codeVersion})
      * @param waiting how the part {@code waiting} ran; {@code null} if it did not
      * @param loss    how the part {@code loss} ran; {@code null} if it did not
      * @param jmh     whether any JMH benchmark ran
      */
-    private static String environment(boolean full, List<String> dbs, String noMariaDb,
+    private static String environment(String code, boolean full, List<String> dbs, String noMariaDb,
                                       WaitingBenchmark.Settings waiting, LossBenchmark.Settings loss, boolean jmh) {
         StringBuilder out = new StringBuilder("dlock benchmark suite, ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT)))
@@ -215,6 +247,7 @@ public final class Suite {
         out.append("  machine: ").append(cpuModel()).append(", ")
                 .append(Runtime.getRuntime().availableProcessors()).append(" cores, ")
                 .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append('\n');
+        out.append("  code: ").append(code).append('\n');
         out.append("  JDK: ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append("; JMH 1.37\n");
         for (String db : dbs) {
@@ -243,14 +276,56 @@ public final class Suite {
         return out.toString();
     }
 
-    private static String markdown(String environment, List<Table> tables, String[] args) {
+    /**
+     * @param json    the file name of JMH's JSON, beside the report
+     * @param samples the file name of the exact samples, beside the report
+     * @param notes   the hand-written part of the report being rewritten, from {@link #NOTES_MARKER} on; {@code null}
+     *                for a new report
+     */
+    static String markdown(String environment, List<Table> tables, String[] args, String json, String samples,
+                           String notes) {
         StringBuilder out = new StringBuilder("# dlock benchmark results\n\n");
+        out.append("Everything above the Notes is written by the suite from the run.\n\n");
         out.append("Command: `java -cp dlock-bench/target/dlock-bench.jar dev.dlock.bench.Suite")
                 .append(args.length > 0 ? " " + String.join(" ", args) : "")
                 .append("`\n\n```\n").append(environment).append("```\n\n");
+        out.append("Every figure below, recomputable: JMH's JSON of this run in [").append(json).append("](")
+                .append(json).append("), the exact samples JMH's JSON keeps only as means (timeout overshoots) in [")
+                .append(samples).append("](").append(samples).append(").\n\n");
         tables.forEach(t -> out.append(t.toMarkdown()));
-        out.append("## Notes\n\n<!-- For each target marked missed: by how much, and why (issue 5). -->\n");
+        out.append("## Notes\n\n").append(notes != null ? notes : NOTES_MARKER
+                + "\n\n<!-- For each target marked missed: by how much, and why (issue 5). -->\n");
         return out.toString();
+    }
+
+    /**
+     * @param module a folder of the checkout the suite runs from
+     * @return the git commit checked out there, and whether tracked files differ from it; or why it is unknown
+     */
+    private static String codeVersion(Path module) {
+        try {
+            String commit = git(module, "rev-parse", "HEAD");
+            boolean changed = !git(module, "status", "--porcelain", "--untracked-files=no").isEmpty();
+            return "git commit " + commit + (changed ? ", with uncommitted changes" : "");
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
+    }
+
+    private static String git(Path folder, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of("git", "-C", folder.toString()));
+        command.addAll(List.of(args));
+        Process git = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(git.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        try {
+            if (git.waitFor() != 0) {
+                throw new IOException("not a git checkout: " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while asking git", e);
+        }
+        return output;
     }
 
     /** Starts (or reaches) the server once more, after the forks are done, to ask its version. */

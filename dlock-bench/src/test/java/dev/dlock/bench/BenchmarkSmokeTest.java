@@ -16,6 +16,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.results.Result;
 import org.openjdk.jmh.results.RunResult;
@@ -31,6 +33,8 @@ import org.openjdk.jmh.runner.options.TimeValue;
  * Runs every benchmark once, briefly, in this JVM, so that none can rot: each must run without error, produce
  * a figure, and land in the suite's table, with one progress line per benchmark and no other output. It asserts
  * no times (figures from a test run mean nothing) but for sanity bounds that only a broken measurement misses.
+ * Each runs on both databases the suite measures by default, the embedded PostgreSQL and MariaDB (their dialects'
+ * statements differ, and so do the raw floors), but the peers, which the suite measures on PostgreSQL only.
  */
 class BenchmarkSmokeTest {
     /** The waiting measurements at their shortest: a round of 200 ms windows, five interrupt samples. */
@@ -40,11 +44,13 @@ class BenchmarkSmokeTest {
     private static final LossBenchmark.Settings BRIEF_LOSS =
             new LossBenchmark.Settings(Duration.ofMillis(100), Duration.ofMillis(50), 1, 5);
     private static final Pattern PROGRESS_LINE =
-            Pattern.compile("\\[(\\d+)/(\\d+)] \\w+\\.\\w+ db=postgresql( \\w+=\\w+)* \\.\\.\\. done in [0-9.]+ s");
+            Pattern.compile("\\[(\\d+)/(\\d+)] \\w+\\.\\w+ db=[\\w-]+( \\w+=\\w+)* \\.\\.\\. done in [0-9.]+ s");
 
-    @Test
-    void uncontendedBenchmarksRunAndReport() throws RunnerException {
-        Collection<RunResult> results = assertRunsAndReports(UncontendedBenchmark.class, "dlock acquire() + release()");
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void uncontendedBenchmarksRunAndReport(String db) throws RunnerException {
+        Collection<RunResult> results = assertRunsAndReports(db, UncontendedBenchmark.class,
+                "dlock acquire() + release()");
         for (RunResult result : results) {
             for (String call : List.of("selectOneTwice", "rawTryLockUnlock", "dlockTryAcquireRelease", "rawLockUnlock",
                     "dlockAcquireRelease")) {
@@ -54,21 +60,42 @@ class BenchmarkSmokeTest {
         }
     }
 
-    @Test
-    void timeoutBenchmarksRunAndReport() throws RunnerException {
-        assertRunsAndReports(TimeoutBenchmark.class, "2. Timeout", "timeoutMs", "50");
-    }
-
-    @Test
-    void handoffBenchmarksRunAndReport() throws RunnerException {
-        assertRunsAndReports(HandoffBenchmark.class, "3. Handoff");
-    }
-
-    @Test
-    void contentionBenchmarksRunAndReport() throws RunnerException {
-        Collection<RunResult> results = assertRunsAndReports(ContentionBenchmark.class, "4. Contention", "threads", "2");
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void timeoutBenchmarksRunAndReport(String db) throws RunnerException {
+        Collection<RunResult> results = assertRunsAndReports(db, TimeoutBenchmark.class, "2. Timeout", "timeoutMs",
+                "50");
         for (RunResult result : results) {
-            for (String crew : new String[] {"dlock", "raw"}) {
+            Result<?> overshoot = result.getSecondaryResults().get(TimeoutBenchmark.OVERSHOOT);
+            assertTrue(overshoot instanceof SamplesProfiler.Samples, () -> "no exact overshoots from "
+                    + result.getParams());
+            double[] values = ((SamplesProfiler.Samples) overshoot).values();
+            assertTrue(values.length > 0, "overshoot samples");
+            // a sanity bound, not a timing target: a timeout of 50 ms that ends well before 50 ms, or seconds
+            // late, is a broken measurement
+            for (double value : values) {
+                assertTrue(value > -5 && value < 5000, () -> "an overshoot of " + value + " ms");
+            }
+        }
+        String samples = SampleFile.toJson(results);
+        assertTrue(samples.contains("\"benchmark\": \"dev.dlock.bench.TimeoutBenchmark.dlockTryAcquireTimeout\""),
+                samples);
+        assertTrue(samples.contains("\"figure\": \"overshoot\", \"unit\": \"ms\""), samples);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void handoffBenchmarksRunAndReport(String db) throws RunnerException {
+        assertRunsAndReports(db, HandoffBenchmark.class, "3. Handoff");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void contentionBenchmarksRunAndReport(String db) throws RunnerException {
+        Collection<RunResult> results = assertRunsAndReports(db, ContentionBenchmark.class, "raw (control)",
+                "threads", "2");
+        for (RunResult result : results) {
+            for (String crew : new String[] {"measured", "raw"}) {
                 assertTrue(result.getSecondaryResults().get(crew + "Acquisitions").getScore() > 0,
                         () -> "no " + crew + " acquisitions counted by " + result.getParams());
                 assertTrue(result.getSecondaryResults().get(crew + "Nanos").getScore() > 0,
@@ -79,19 +106,21 @@ class BenchmarkSmokeTest {
 
     @Test
     void peerBenchmarksRunAndReport() throws RunnerException {
-        assertRunsAndReports(PeerBenchmark.class, "Spring JdbcLockRegistry");
+        assertRunsAndReports(BenchDatabase.POSTGRESQL, PeerBenchmark.class, "Spring JdbcLockRegistry");
     }
 
-    @Test
-    void waitingMeasurementsRunAndReport() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void waitingMeasurementsRunAndReport(String db) throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Progress progress = new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8), System.err, false,
                 BRIEF_WAITING.runs());
-        List<RunResult> results = WaitingBenchmark.run(BenchDatabase.POSTGRESQL, BRIEF_WAITING, progress);
+        List<RunResult> results = WaitingBenchmark.run(db, BRIEF_WAITING, progress);
 
         assertProgressLines(printed, BRIEF_WAITING.runs());
         assertEquals(List.of("cpu 1", "cpu 50", "interrupt"), results.stream()
-                .map(r -> Progress.name(r.getParams()).replaceAll("^WaitingBenchmark\\.| db=postgresql|waiters=", ""))
+                .map(r -> Progress.name(r.getParams()).replace(" db=" + db, "")
+                        .replaceAll("^WaitingBenchmark\\.|waiters=", ""))
                 .toList());
         for (RunResult result : results) {
             List<String> expected = result.getParams().getBenchmark().endsWith(".cpu")
@@ -111,22 +140,27 @@ class BenchmarkSmokeTest {
                 .writeOut(results);
         assertTrue(json.toString(StandardCharsets.UTF_8)
                 .contains("\"benchmark\" : \"dev.dlock.bench.WaitingBenchmark.cpu\""), "the measurements in JMH's JSON");
-        String text = new Report(results, List.of(BenchDatabase.POSTGRESQL)).tables().stream()
+        String text = new Report(results, List.of(db)).tables().stream()
                 .map(Table::toText).collect(Collectors.joining());
-        for (String expected : List.of("5. Waiting", "PostgreSQL   1 ", "PostgreSQL  50 ", "6. Interrupt",
-                "raw Statement.cancel()", "dlock Thread.interrupt()")) {
+        for (String expected : List.of("5. Waiting", "6. Interrupt", "raw Statement.cancel()",
+                "dlock Thread.interrupt()")) {
             assertTrue(text.contains(expected), () -> "the report lacks " + expected + ":\n" + text);
+        }
+        for (int waiters : BRIEF_WAITING.waiters()) {
+            assertTrue(Pattern.compile("(?m)^ +" + Pattern.quote(Report.label(db)) + " +" + waiters + " ")
+                    .matcher(text).find(), () -> "the report lacks the row of " + waiters + " waiters:\n" + text);
         }
     }
 
-    @Test
-    void lossMeasurementRunsAndReports() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void lossMeasurementRunsAndReports(String db) throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Progress progress = new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8), System.err, false, 1);
-        RunResult result = LossBenchmark.run(BenchDatabase.POSTGRESQL, BRIEF_LOSS, progress);
+        RunResult result = LossBenchmark.run(db, BRIEF_LOSS, progress);
 
         assertProgressLines(printed, 1);
-        assertEquals("LossBenchmark.freeze db=postgresql every=100ms within=50ms", Progress.name(result.getParams()));
+        assertEquals("LossBenchmark.freeze db=" + db + " every=100ms within=50ms", Progress.name(result.getParams()));
         assertEquals(BRIEF_LOSS.samples(), result.getPrimaryResult().getSampleCount(), "measured samples");
         assertTrue(result.getSecondaryResults().containsKey(LossBenchmark.LOST_UNFROZEN), "the count of losses"
                 + " declared before the freeze");
@@ -142,12 +176,13 @@ class BenchmarkSmokeTest {
                 .writeOut(List.of(result));
         assertTrue(json.toString(StandardCharsets.UTF_8)
                 .contains("\"benchmark\" : \"dev.dlock.bench.LossBenchmark.freeze\""), "the measurement in JMH's JSON");
-        String text = new Report(List.of(result), List.of(BenchDatabase.POSTGRESQL)).tables().stream()
+        String text = new Report(List.of(result), List.of(db)).tables().stream()
                 .map(Table::toText).collect(Collectors.joining());
-        for (String expected : List.of("7. Loss", "PostgreSQL  every 100 ms, confirmed within 50 ms        5 ",
-                " 150 ms ", "between 50 ms and 150 ms")) {
+        for (String expected : List.of("7. Loss", " 150 ms ", "between 50 ms and 150 ms")) {
             assertTrue(text.contains(expected), () -> "the report lacks " + expected + ":\n" + text);
         }
+        assertTrue(Pattern.compile(Pattern.quote(Report.label(db)) + " +every 100 ms, confirmed within 50 ms +5 ")
+                .matcher(text).find(), () -> "the report lacks the row of 5 samples:\n" + text);
     }
 
     @Test
@@ -179,16 +214,17 @@ class BenchmarkSmokeTest {
         }
     }
 
-    private static Collection<RunResult> assertRunsAndReports(Class<?> benchmark, String tableText, String... params)
-            throws RunnerException {
+    private static Collection<RunResult> assertRunsAndReports(String db, Class<?> benchmark, String tableText,
+                                                              String... params) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
                 .include(Pattern.quote(benchmark.getName()) + "\\.")
-                .param("db", BenchDatabase.POSTGRESQL)
-                .forks(0) // this JVM: its embedded PostgreSQL starts once for every test here
+                .param("db", db)
+                .forks(0) // this JVM: each embedded server starts once for every test here
                 .warmupIterations(0)
                 .measurementIterations(1)
                 .measurementTime(TimeValue.milliseconds(200))
                 .addProfiler(TurnsProfiler.class)
+                .addProfiler(SamplesProfiler.class)
                 .shouldFailOnError(true);
         for (int i = 0; i < params.length; i += 2) {
             options.param(params[i], params[i + 1]);
@@ -212,7 +248,7 @@ class BenchmarkSmokeTest {
         for (RunResult result : results) {
             assertTrue(result.getPrimaryResult().getSampleCount() > 0, () -> "no figure from " + result.getParams());
         }
-        List<Table> tables = new Report(results, List.of(BenchDatabase.POSTGRESQL)).tables();
+        List<Table> tables = new Report(results, List.of(db)).tables();
         assertFalse(tables.isEmpty(), "the suite's report shows nothing");
         String text = tables.stream().map(Table::toText).collect(Collectors.joining());
         assertTrue(text.contains(tableText), () -> "the report lacks " + tableText + ":\n" + text);
