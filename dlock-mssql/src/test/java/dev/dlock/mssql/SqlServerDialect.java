@@ -34,17 +34,17 @@ final class SqlServerDialect implements DialectUnderTest {
 
     @Override
     public String name() {
-        return SqlServerDatabase.name();
+        return "SQL Server: " + SqlServerDatabase.SERVER.name();
     }
 
     @Override
     public Optional<String> unavailable() {
-        return SqlServerDatabase.unavailable();
+        return SqlServerDatabase.SERVER.unavailable();
     }
 
     @Override
     public TestDatabase database() {
-        return SqlServerDatabase.instance();
+        return SqlServerDatabase.SERVER.database();
     }
 
     @Override

@@ -35,8 +35,8 @@ final class NamedLockDialect implements DialectUnderTest {
     static final NamedLockDialect CONNECTOR_J = new NamedLockDialect("MariaDB via Connector/J", false,
             Optional::empty, () -> MariaDbDatabase.instance().throughConnectorJ(),
             directory -> RestartableMariaDb.start(directory, true));
-    static final NamedLockDialect MYSQL = new NamedLockDialect(MySqlDatabase.description(), true,
-            MySqlDatabase::unavailable, MySqlDatabase::instance, NamedLockDialect::noServerOfItsOwn);
+    static final NamedLockDialect MYSQL = new NamedLockDialect("MySQL: " + MySqlDatabase.SERVER.name(), true,
+            MySqlDatabase.SERVER::unavailable, MySqlDatabase.SERVER::database, NamedLockDialect::noServerOfItsOwn);
     private static final String LOCK_EMOJI = "\uD83D\uDD12";
 
     private final String name;
@@ -153,7 +153,8 @@ final class NamedLockDialect implements DialectUnderTest {
     public List<String> keysAtTheLengthLimit() {
         List<String> keys = List.of("k".repeat(64), "\u00e9".repeat(64), "\u20ac".repeat(64), "'".repeat(64),
                 "\\".repeat(64));
-        return mysql ? keys : Stream.concat(keys.stream(), Stream.of(LOCK_EMOJI.repeat(48), "a".repeat(63) + LOCK_EMOJI))
+        return mysql ? keys
+                : Stream.concat(keys.stream(), Stream.of(LOCK_EMOJI.repeat(48), "a".repeat(63) + LOCK_EMOJI))
                 .toList();
     }
 

@@ -1,12 +1,11 @@
 package dev.dlock.oracle;
 
-import dev.dlock.tck.Containers;
 import dev.dlock.tck.TestDatabase;
+import dev.dlock.tck.UrlOrContainer;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Optional;
 import java.util.Properties;
 import org.testcontainers.oracle.OracleContainer;
 import org.testcontainers.utility.DockerImageName;
@@ -20,8 +19,8 @@ import org.testcontainers.utility.DockerImageName;
 final class OracleDatabase implements TestDatabase {
     static final String URL_VARIABLE = "DLOCK_TEST_ORACLE_URL";
     static final String IMAGE = "gvenzl/oracle-free:23-slim-faststart";
-
-    private static OracleDatabase instance;
+    static final UrlOrContainer SERVER = new UrlOrContainer(URL_VARIABLE,
+            "Oracle 23ai Free in Testcontainers", OracleDatabase::startContainer);
 
     private final String url;
     private final String user;
@@ -35,26 +34,6 @@ final class OracleDatabase implements TestDatabase {
         this.description = description;
     }
 
-    /** @return which server the tests use */
-    static String name() {
-        return System.getenv(URL_VARIABLE) != null ? "Oracle at " + URL_VARIABLE : "Oracle 23ai Free in Testcontainers";
-    }
-
-    /** @return why no Oracle can be reached here, or empty */
-    static Optional<String> unavailable() {
-        return System.getenv(URL_VARIABLE) != null ? Optional.empty() : Containers.unavailable()
-                .map(reason -> reason + ", and " + URL_VARIABLE + " names no Oracle");
-    }
-
-    /** @return the server at {@code DLOCK_TEST_ORACLE_URL}, or a container started (and granted to) at the first call */
-    static synchronized OracleDatabase instance() {
-        if (instance == null) {
-            String url = System.getenv(URL_VARIABLE);
-            instance = url != null ? new OracleDatabase(url, null, null, "Oracle at " + URL_VARIABLE) : startContainer();
-        }
-        return instance;
-    }
-
     private static OracleDatabase startContainer() {
         @SuppressWarnings("resource") // stopped by Testcontainers' reaper when the JVM ends
         OracleContainer server = new OracleContainer(DockerImageName.parse(IMAGE));
@@ -62,7 +41,8 @@ final class OracleDatabase implements TestDatabase {
         try {
             grant(server);
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot grant the test user DBMS_LOCK, V$LOCK, V$SESSION and ALTER SYSTEM", e);
+            throw new IllegalStateException("cannot grant the test user DBMS_LOCK, V$LOCK, V$SESSION and ALTER"
+                    + " SYSTEM", e);
         }
         return new OracleDatabase(server.getJdbcUrl(), server.getUsername(), server.getPassword(),
                 "Oracle container " + IMAGE);
@@ -88,7 +68,7 @@ final class OracleDatabase implements TestDatabase {
 
     @Override
     public Connection connect() throws SQLException {
-        return user == null ? DriverManager.getConnection(url) : DriverManager.getConnection(url, user, password);
+        return DriverManager.getConnection(url, user, password);
     }
 
     @Override

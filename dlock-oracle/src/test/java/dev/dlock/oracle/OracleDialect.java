@@ -36,17 +36,17 @@ final class OracleDialect implements DialectUnderTest {
 
     @Override
     public String name() {
-        return OracleDatabase.name();
+        return "Oracle: " + OracleDatabase.SERVER.name();
     }
 
     @Override
     public Optional<String> unavailable() {
-        return OracleDatabase.unavailable();
+        return OracleDatabase.SERVER.unavailable();
     }
 
     @Override
     public TestDatabase database() {
-        return OracleDatabase.instance();
+        return OracleDatabase.SERVER.database();
     }
 
     @Override
