@@ -5,26 +5,33 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 
 /**
- * Locks that take a connection of their own from a {@link javax.sql.DataSource} (a pool) for exactly as long as
- * they hold, and give it back after release. Made by {@link Locks#forDataSource(javax.sql.DataSource)}.
+ * Locks over a {@link javax.sql.DataSource} (a pool), made by {@link Locks#forDataSource(javax.sql.DataSource)}.
+ * Held locks share a few of the pool's connections: up to {@link Locks#DEFAULT_LOCKS_PER_SESSION} locks on one
+ * (or as {@link Locks#forDataSource(javax.sql.DataSource, int)} says; 1 gives each held lock a connection of its
+ * own). A request that does not wait ({@code tryAcquire()}) runs on a shared connection, taking its turn there; a
+ * request that waits borrows a connection of its own for the wait (a blocked statement would stall every lock
+ * sharing its connection), and once granted that connection is shared too. So a service may hold thousands of
+ * locks on a handful of connections, but needs one connection per request waiting at the same time.
  *
  * <p>The pooled-connection trap this avoids: a session lock taken on a borrowed connection that goes back to
- * the pool stays held by whoever borrows it next. Here the lock owns its connection: it borrows on acquire,
- * returns the connection as soon as a request ends without the lock, and returns it after a confirmed release.
- * When a release cannot be confirmed (the database errored), the connection is aborted with
- * {@link java.sql.Connection#abort(java.util.concurrent.Executor)} instead of going back to the pool, so the
- * server ends the session and its locks.
+ * the pool stays held by whoever borrows it next. Here a connection goes back to the pool only when no lock may be
+ * held on it: after the confirmed release of its last lock, or a request that ended holding nothing. When a
+ * release cannot be confirmed (the database errored), the connection is aborted with
+ * {@link java.sql.Connection#abort(java.util.concurrent.Executor)} instead, so the server ends the session: every
+ * lock on that connection is lost with it (each one's {@code release()} throws {@link LockLostException}, each
+ * watch tells), and no other lock is disturbed.
  *
  * <p>Keys are a {@code String}, or a {@link LockKey} for numbers, bytes and options, as everywhere in dlock.
  * Only {@link LockScope#SESSION} locks: a transaction lock belongs inside the caller's own transaction, on the
  * caller's connection ({@link Locks#forConnection}). Thread-safe; each lock object is for one thread at a time,
- * like any {@link DistributedLock}.
+ * like any {@link DistributedLock}. Two lock objects of one key are two holders, as across processes: one is
+ * refused or waits while the other holds it (or both hold it, in a shared mode).
  */
 public interface DataSourceLocks {
 
     /**
      * @param key the lock name
-     * @return an exclusive lock, not yet acquired, that borrows its connection on acquire
+     * @return an exclusive lock, not yet acquired
      * @throws IllegalArgumentException if the key is empty or the dialect cannot take it
      */
     default DistributedLock lock(String key) {
@@ -34,7 +41,7 @@ public interface DataSourceLocks {
     /**
      * @param key     the lock name
      * @param options mode (scope must be {@link LockScope#SESSION})
-     * @return a lock, not yet acquired, that borrows its connection on acquire
+     * @return a lock, not yet acquired
      * @throws IllegalArgumentException        for {@link LockScope#TRANSACTION}, or a key that is empty or the
      *                                         dialect cannot take
      * @throws UnsupportedLockOptionException if the dialect lacks the mode
@@ -45,7 +52,7 @@ public interface DataSourceLocks {
 
     /**
      * @param key the key
-     * @return an exclusive lock, not yet acquired, that borrows its connection on acquire
+     * @return an exclusive lock, not yet acquired
      * @throws IllegalArgumentException if the dialect cannot take the key
      */
     default DistributedLock lock(LockKey key) {
@@ -55,7 +62,7 @@ public interface DataSourceLocks {
     /**
      * @param key     the key
      * @param options mode (scope must be {@link LockScope#SESSION})
-     * @return a lock, not yet acquired, that borrows its connection on acquire
+     * @return a lock, not yet acquired
      * @throws IllegalArgumentException        for {@link LockScope#TRANSACTION}, or a key the dialect cannot take
      * @throws UnsupportedLockOptionException if the dialect lacks the mode
      */

@@ -33,6 +33,14 @@ import javax.sql.DataSource;
  * </ul>
  */
 public final class Locks {
+    /**
+     * How many held locks {@link #forDataSource(DataSource)} puts on one pooled connection. Every statement on a
+     * session gets slower as the locks it holds grow (measured on PostgreSQL: 91 µs per advisory-lock call with
+     * 0–2,000 held, 876 µs with 8,000–10,000); at 1,000 a session stays near its floor, and 10,000 held locks
+     * take 10 connections.
+     */
+    public static final int DEFAULT_LOCKS_PER_SESSION = 1_000;
+
     private Locks() {
     }
 
@@ -118,8 +126,9 @@ public final class Locks {
     }
 
     /**
-     * Locks that borrow their own connection from {@code dataSource} while they hold (see {@link DataSourceLocks}).
-     * Borrows one connection now, to find the dialect, and gives it back.
+     * Locks over the pool {@code dataSource}, many held locks sharing a few of its connections, up to
+     * {@value #DEFAULT_LOCKS_PER_SESSION} on each (see {@link DataSourceLocks}). Borrows one connection now, to find
+     * the dialect, and gives it back.
      *
      * @param dataSource the pool
      * @return the factory
@@ -127,6 +136,21 @@ public final class Locks {
      * @throws DistributedLockException if no connection could be had
      */
     public static DataSourceLocks forDataSource(DataSource dataSource) {
-        return PooledLocks.of(Objects.requireNonNull(dataSource, "dataSource"));
+        return forDataSource(dataSource, DEFAULT_LOCKS_PER_SESSION);
+    }
+
+    /**
+     * Locks over the pool {@code dataSource}, as {@link #forDataSource(DataSource)}, with at most
+     * {@code locksPerSession} held locks on one connection; 1 gives every held lock a connection of its own.
+     *
+     * @param dataSource      the pool
+     * @param locksPerSession the most held locks one pooled connection carries, at least 1
+     * @return the factory
+     * @throws IllegalArgumentException if {@code locksPerSession} is below 1
+     * @throws DialectNotFoundException if no dialect handles the database
+     * @throws DistributedLockException if no connection could be had
+     */
+    public static DataSourceLocks forDataSource(DataSource dataSource, int locksPerSession) {
+        return PooledLocks.of(Objects.requireNonNull(dataSource, "dataSource"), locksPerSession);
     }
 }

@@ -1,7 +1,7 @@
 package dev.dlock.internal;
 
 import dev.dlock.DistributedLock;
-import dev.dlock.DistributedLockException;
+import dev.dlock.LockAlreadyHeldException;
 import dev.dlock.LockInterruptedException;
 import dev.dlock.LockKey;
 import dev.dlock.LockLostException;
@@ -9,32 +9,31 @@ import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
 import dev.dlock.LockWatch;
 import dev.dlock.WatchOptions;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import javax.sql.DataSource;
 
 /**
- * A lock that borrows a connection for each request and keeps it exactly while it holds. The rule it keeps:
- * a connection goes back to the pool only when the lock is known not to be held on it; otherwise it is
- * aborted, which ends the session and every lock of it on the server.
+ * A lock over a pool ({@link PooledLocks}): it holds on one of the {@link SharedSessions}. A request that does not
+ * wait takes a slot on a shared session, queueing for the session's turn; a request that waits gets a session of
+ * its own, which joins the shared ones once granted. The rule it keeps: a session goes back to the pool only when
+ * no lock may be held on it; a lock that cannot be confirmed released ends its session, and every lock on it.
  */
 final class PooledLock extends AbstractDistributedLock {
     private static final Executor ABORT_EXECUTOR = AsyncLock.DEFAULT_EXECUTOR;
 
-    private final DataSource dataSource;
+    private final SharedSessions sessions;
     private final LockKey key;
     private final Object databaseKey;
     private final String dialect;
     private final LockOptions options;
     private volatile JdbcDistributedLock current;
-    private volatile Connection borrowed;
+    private volatile SharedSessions.Session session;
 
-    PooledLock(DataSource dataSource, LockKey key, Object databaseKey, String dialect, LockOptions options) {
-        this.dataSource = dataSource;
+    PooledLock(SharedSessions sessions, LockKey key, Object databaseKey, String dialect, LockOptions options) {
+        this.sessions = sessions;
         this.key = key;
         this.databaseKey = databaseKey;
         this.dialect = dialect;
@@ -46,36 +45,59 @@ final class PooledLock extends AbstractDistributedLock {
         if (isLocked()) {
             throw new IllegalStateException(describe() + " is already held by this lock object");
         }
-        Connection connection;
-        try {
-            connection = dataSource.getConnection();
-        } catch (SQLException e) {
-            throw new DistributedLockException("cannot borrow a connection for " + describe() + ": "
-                    + e.getMessage(), e);
+        if (request.waits()) {
+            return attemptOn(sessions.ownSession(describe()), request, false);
         }
-        boolean acquired = false;
+        SharedSessions.Session shared = sessions.slot(describe());
         try {
-            JdbcDistributedLock lock = LockFactory.create(connection, key, options);
+            return attemptOn(shared, request, true);
+        } catch (LockAlreadyHeldException anotherLockObjectHoldsItThere) {
+            // another lock object of this process holds the key on that session, where the server would grant it
+            // again: ask from a session of its own, where the server answers as it does for any other holder
+            return attemptOn(sessions.ownSession(describe()), request, false);
+        }
+    }
+
+    /**
+     * One request on {@code target}, in its turn if the session is shared.
+     *
+     * @return whether the lock was granted; if not, the slot is given back, or the session ended if it may hold it
+     */
+    private boolean attemptOn(SharedSessions.Session target, PendingRequest request, boolean shared) {
+        boolean acquired = false;
+        boolean ended = false;
+        if (shared) {
+            target.turn.lock();
+        }
+        try {
+            JdbcDistributedLock lock = LockFactory.create(target.connection, key, options);
             acquired = lock.attempt(request);
             if (acquired) {
                 current = lock;
-                borrowed = connection;
+                session = target;
             }
             return acquired;
+        } catch (LockAlreadyHeldException e) {
+            throw e; // nothing was sent: the slot is given back below
         } catch (LockInterruptedException e) {
             // a clean answer: nothing is held, unless giving back an interrupted grant failed
             if (e.getSuppressed().length > 0) {
-                abort(connection, e);
-                connection = null;
+                ended = true;
+                sessions.end(target, e);
             }
             throw e;
         } catch (RuntimeException e) {
-            abort(connection, e);
-            connection = null;
+            ended = true;
+            sessions.end(target, e);
             throw e;
         } finally {
-            if (!acquired && connection != null) {
-                returnToPool(connection);
+            if (shared) {
+                target.turn.unlock();
+            }
+            if (acquired && !shared) {
+                sessions.share(target);
+            } else if (!acquired && !ended) {
+                sessions.leave(target);
             }
         }
     }
@@ -86,24 +108,57 @@ final class PooledLock extends AbstractDistributedLock {
         if (lock == null) {
             throw new LockNotHeldException(describe() + " is not held by this lock object");
         }
-        Connection connection = borrowed;
+        SharedSessions.Session holding = session;
         current = null;
-        borrowed = null;
+        session = null;
+        boolean turn = takeTurn(holding, lock);
         try {
             lock.release();
         } catch (LockLostException e) {
             if (e.reason() == LockLostException.Reason.UNCONFIRMED) {
                 // aborted for a silent link: a pool's close may wait on a read still stuck there
-                ABORT_EXECUTOR.execute(() -> returnToPool(connection));
+                ABORT_EXECUTOR.execute(() -> sessions.leave(holding));
             } else {
-                returnToPool(connection); // not held: safe to reuse, or already closed
+                sessions.leave(holding); // not held: the slot is free, and the session ended or safe to reuse
             }
             throw e;
         } catch (RuntimeException e) {
-            abort(connection, e); // release not confirmed: the session must end
+            sessions.end(holding, e); // release not confirmed: the session must end
             throw e;
+        } finally {
+            if (turn) {
+                holding.turn.unlock();
+            }
         }
-        returnToPool(connection);
+        sessions.leave(holding);
+    }
+
+    /**
+     * Waits for the session's turn, unless the lock is declared lost meanwhile: another lock's statement may be
+     * stuck on the lost session until its deadline, and the loss is reported without sending anything.
+     *
+     * @return whether the turn was taken
+     */
+    private static boolean takeTurn(SharedSessions.Session holding, JdbcDistributedLock lock) {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                try {
+                    if (holding.turn.tryLock(5, TimeUnit.MILLISECONDS)) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+                if (!lock.isLocked()) {
+                    return false;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     @Override
@@ -111,30 +166,6 @@ final class PooledLock extends AbstractDistributedLock {
         if (isLocked()) {
             release();
         }
-    }
-
-    static void returnToPool(Connection connection) {
-        try {
-            connection.close();
-        } catch (SQLException ignored) {
-            // the pool will find out on its own; nothing is held on it
-        }
-    }
-
-    /**
-     * Ends the connection's session (and every lock of it on the server) instead of giving it back as it is.
-     *
-     * @param reason what is on its way out, to add a failed abort to; {@code null} if nothing is
-     */
-    static void abort(Connection connection, Throwable reason) {
-        try {
-            connection.abort(ABORT_EXECUTOR);
-        } catch (SQLException | RuntimeException e) {
-            if (reason != null) {
-                reason.addSuppressed(e);
-            }
-        }
-        returnToPool(connection);
     }
 
     @Override

@@ -14,25 +14,35 @@ import java.util.Objects;
 import java.util.concurrent.Callable;
 import javax.sql.DataSource;
 
-/** {@link DataSourceLocks}: locks that own a pooled connection while they hold. */
+/** {@link DataSourceLocks}: locks that hold on pooled connections they share ({@link SharedSessions}). */
 public final class PooledLocks implements DataSourceLocks {
     private static final LockOptions TRANSACTION_LOCK = LockOptions.builder().scope(LockScope.TRANSACTION).build();
 
     private final DataSource dataSource;
     private final LockProvider provider;
+    private final SharedSessions sessions;
+    private final int locksPerSession;
 
-    private PooledLocks(DataSource dataSource, LockProvider provider) {
+    private PooledLocks(DataSource dataSource, LockProvider provider, int locksPerSession) {
         this.dataSource = dataSource;
         this.provider = provider;
+        this.locksPerSession = locksPerSession;
+        this.sessions = new SharedSessions(dataSource, locksPerSession);
     }
 
     /**
-     * @param dataSource the pool
+     * @param dataSource      the pool
+     * @param locksPerSession the most locks one pooled session carries; 1 for a connection per lock
      * @return the factory, its dialect found on one borrowed connection
+     * @throws IllegalArgumentException if {@code locksPerSession} is below 1
      */
-    public static PooledLocks of(DataSource dataSource) {
+    public static PooledLocks of(DataSource dataSource, int locksPerSession) {
+        if (locksPerSession < 1) {
+            throw new IllegalArgumentException("locksPerSession must be at least 1 (1: a connection per lock), not "
+                    + locksPerSession);
+        }
         try (Connection connection = dataSource.getConnection()) {
-            return new PooledLocks(dataSource, ConnectionState.of(connection).provider());
+            return new PooledLocks(dataSource, ConnectionState.of(connection).provider(), locksPerSession);
         } catch (SQLException e) {
             throw new DistributedLockException("cannot borrow a connection to find the dialect: " + e.getMessage(), e);
         }
@@ -48,7 +58,7 @@ public final class PooledLocks implements DataSourceLocks {
         }
         // checked now, before any connection is borrowed
         Object databaseKey = LockFactory.dialectLock(provider, key, options).databaseKey();
-        return new PooledLock(dataSource, key, databaseKey, provider.dialect(), options);
+        return new PooledLock(sessions, key, databaseKey, provider.dialect(), options);
     }
 
     @Override
@@ -124,9 +134,9 @@ public final class PooledLocks implements DataSourceLocks {
             return result;
         } finally {
             if (clean) {
-                PooledLock.returnToPool(connection);
+                SharedSessions.returnToPool(connection);
             } else {
-                PooledLock.abort(connection, null); // a lock or a transaction may be left on it: end the session
+                SharedSessions.abort(connection, null); // a lock or a transaction may be left on it: end the session
             }
         }
     }
@@ -196,6 +206,6 @@ public final class PooledLocks implements DataSourceLocks {
 
     @Override
     public String toString() {
-        return "DataSourceLocks(" + provider.dialect() + ")";
+        return "DataSourceLocks(" + provider.dialect() + ", up to " + locksPerSession + " locks per session)";
     }
 }

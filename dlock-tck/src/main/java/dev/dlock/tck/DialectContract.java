@@ -57,6 +57,14 @@ public abstract class DialectContract {
     }
 
     @Nested
+    class SharedSessions extends SharedSessionsContract {
+        @Override
+        protected DialectUnderTest dialect() {
+            return DialectContract.this.dialect();
+        }
+    }
+
+    @Nested
     class HostileInput extends HostileInputContract {
         @Override
         protected DialectUnderTest dialect() {

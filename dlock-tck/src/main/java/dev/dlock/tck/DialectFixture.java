@@ -1,5 +1,7 @@
 package dev.dlock.tck;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.dlock.DistributedLock;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -14,6 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -36,6 +39,7 @@ public abstract class DialectFixture {
     private static final String RUN = Long.toHexString(System.nanoTime() & 0xffffffL);
 
     private final List<Connection> connections = new ArrayList<>();
+    private final List<HikariDataSource> pools = new ArrayList<>();
     /** Threads of the current test; shut down after it. */
     protected ExecutorService threads;
     /** A connection of its own from which the tests look at the server. */
@@ -73,6 +77,8 @@ public abstract class DialectFixture {
     @AfterEach
     void closeEverything() throws SQLException {
         threads.shutdownNow();
+        pools.forEach(HikariDataSource::close);
+        pools.clear();
         for (Connection connection : connections) {
             connection.close();
         }
@@ -92,6 +98,30 @@ public abstract class DialectFixture {
      */
     protected Connection connect() throws SQLException {
         return closedAfterTest(dialect().database().connect());
+    }
+
+    /**
+     * @param size the pool's most connections
+     * @return a HikariCP pool over the dialect's database, closed after the test
+     */
+    protected HikariDataSource pool(int size) {
+        return pool(size, connection -> { });
+    }
+
+    /**
+     * @param size   the pool's most connections
+     * @param opened told of each physical connection the pool opens
+     * @return a HikariCP pool over the dialect's database, closed after the test
+     */
+    protected HikariDataSource pool(int size, Consumer<Connection> opened) {
+        HikariConfig config = new HikariConfig();
+        config.setDataSource(new TestDataSource(dialect().database(), opened));
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(0);
+        config.setPoolName("dlock-tck-" + size);
+        HikariDataSource pool = new HikariDataSource(config);
+        pools.add(pool);
+        return pool;
     }
 
     /**

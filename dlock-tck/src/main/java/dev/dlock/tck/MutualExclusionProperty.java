@@ -2,6 +2,9 @@ package dev.dlock.tck;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.dlock.DataSourceLocks;
 import dev.dlock.DistributedLock;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
@@ -65,8 +68,10 @@ import net.jqwik.api.lifecycle.SkipExecutionHook;
  * Shrinking is on, so a failure is reported as a small schedule. The run checks at least {@value #MIN_GRANTS}
  * grants by construction: tries go on until that many grants were checked (the ones after it are skipped as
  * assumptions, which costs only their generation), so the floor does not depend on the machine's speed. The
- * property asserts the floor was reached and prints the counts. {@code MutualExclusionNegativeControlTest} runs the
- * same schedules through a dialect that grants everything and expects this property to report the overlap.
+ * property asserts the floor was reached and prints the counts. A dialect runs it twice: with each worker locking
+ * on its own connection, and {@link #throughSharedSessions()}, with every worker's locks sharing pooled
+ * connections, two held locks on each. {@code MutualExclusionNegativeControlTest} runs the same schedules through a
+ * dialect that grants everything and expects this property to report the overlap.
  */
 @AddLifecycleHook(MutualExclusionProperty.SkipWhereTheDatabaseIsMissing.class)
 public abstract class MutualExclusionProperty {
@@ -76,6 +81,8 @@ public abstract class MutualExclusionProperty {
     private static final int MAX_KEYS = 4;
     private static final int MAX_STEPS = 50;
     private static final int MAX_HOLD_MICROS = 2_000;
+    /** Few, so that a schedule's locks spread over several shared sessions. */
+    private static final int SHARED_LOCKS_PER_SESSION = 2;
 
     /** Numbers the schedules of every subclass in the JVM, so their counter rows never collide. */
     private static final AtomicInteger SCHEDULES = new AtomicInteger();
@@ -86,6 +93,9 @@ public abstract class MutualExclusionProperty {
     private static ReliabilityTally tally;
     private static List<Connection> workers = List.of();
     private static Connection observer;
+    /** The pool and its locks when workers lock {@link #throughSharedSessions()}; {@code null} otherwise. */
+    private static HikariDataSource pool;
+    private static DataSourceLocks pooledLocks;
     private static ExecutorService threads;
 
     /** @return the dialect under test */
@@ -133,7 +143,8 @@ public abstract class MutualExclusionProperty {
 
     @BeforeProperty
     void openWorkers() throws SQLException {
-        tally = new ReliabilityTally(dialect().name() + " MutualExclusionProperty");
+        tally = new ReliabilityTally(dialect().name() + " MutualExclusionProperty"
+                + (throughSharedSessions() ? " through shared sessions" : ""));
         TRIES.set(0);
         NOT_GRANTED.set(0);
         SHARED_GRANTS.set(0);
@@ -149,6 +160,22 @@ public abstract class MutualExclusionProperty {
                     "run VARCHAR(40) NOT NULL, k INT NOT NULL, n INT NOT NULL, PRIMARY KEY (run, k)"));
         }
         workers = connectWorkers();
+        if (throughSharedSessions()) {
+            HikariConfig config = new HikariConfig();
+            config.setDataSource(new TestDataSource(dialect().database()));
+            config.setMaximumPoolSize(MAX_WORKERS + 1); // a connection per waiting worker, and a shared one
+            config.setPoolName("dlock-mutual-exclusion");
+            pool = new HikariDataSource(config);
+            pooledLocks = Locks.forDataSource(pool, SHARED_LOCKS_PER_SESSION);
+        }
+    }
+
+    /**
+     * @return whether workers lock through {@link Locks#forDataSource} (held locks sharing pooled connections, a few
+     *         on each) instead of each on its own connection; the counter stays on each worker's own connection
+     */
+    protected boolean throughSharedSessions() {
+        return false;
     }
 
     private List<Connection> connectWorkers() throws SQLException {
@@ -172,6 +199,11 @@ public abstract class MutualExclusionProperty {
     }
 
     void closeWorkers() throws SQLException {
+        if (pool != null) {
+            pool.close();
+            pool = null;
+            pooledLocks = null;
+        }
         threads.shutdownNow();
         for (Connection connection : workers) {
             connection.close();
@@ -314,7 +346,8 @@ public abstract class MutualExclusionProperty {
             start.await();
             for (Step step : steps) {
                 LockOptions options = LockOptions.builder().mode(step.mode()).build();
-                DistributedLock lock = Locks.forConnection(connection, keys.get(step.key()), options);
+                DistributedLock lock = pooledLocks != null ? pooledLocks.lock(keys.get(step.key()), options)
+                        : Locks.forConnection(connection, keys.get(step.key()), options);
                 try {
                     if (!request(lock, step)) {
                         NOT_GRANTED.incrementAndGet();

@@ -3,7 +3,6 @@ package dev.dlock.tck;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.dlock.DataSourceLocks;
 import dev.dlock.DistributedLock;
@@ -16,39 +15,17 @@ import java.io.IOException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Locks that borrow their own connection from a pool ({@link dev.dlock.DataSourceLocks}): a connection is held
- * exactly while the lock is, failed requests give it back, and {@code withLock}, {@code runIfFree} and
- * {@code inTransaction} run their work under the lock and clean up after it.
+ * Locks over a pool ({@link dev.dlock.DataSourceLocks}): a connection is held exactly while a lock is held on it,
+ * failed requests give it back, and {@code withLock}, {@code runIfFree} and {@code inTransaction} run their work
+ * under the lock and clean up after it. How held locks share connections is {@link SharedSessionsContract}'s.
  */
 public abstract class PooledContract extends DialectFixture {
     private static final String PROBE = "dlock_probe";
-
-    private final List<HikariDataSource> pools = new ArrayList<>();
-
-    @AfterEach
-    void closePools() {
-        pools.forEach(HikariDataSource::close);
-        pools.clear();
-    }
-
-    private HikariDataSource pool(int size) {
-        HikariConfig config = new HikariConfig();
-        config.setDataSource(new TestDataSource(dialect().database()));
-        config.setMaximumPoolSize(size);
-        config.setMinimumIdle(0);
-        config.setPoolName("dlock-tck-" + size);
-        HikariDataSource pool = new HikariDataSource(config);
-        pools.add(pool);
-        return pool;
-    }
 
     @Test
     void lockHoldsAConnectionExactlyWhileHeld() throws Exception {

@@ -4,21 +4,34 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** A {@link TestDatabase} as an unpooled {@link DataSource}, for a pool (HikariCP) to wrap. */
 public final class TestDataSource implements DataSource {
     private final TestDatabase database;
+    private final Consumer<Connection> opened;
 
     /** @param database where connections come from */
     public TestDataSource(TestDatabase database) {
+        this(database, connection -> { });
+    }
+
+    /**
+     * @param database where connections come from
+     * @param opened   told of each connection opened, for a test that must find a pool's physical connections
+     */
+    public TestDataSource(TestDatabase database, Consumer<Connection> opened) {
         this.database = database;
+        this.opened = opened;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        return database.connect();
+        Connection connection = database.connect();
+        opened.accept(connection);
+        return connection;
     }
 
     @Override
