@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.WeakHashMap;
 import java.util.concurrent.atomic.AtomicReference;
@@ -27,6 +28,12 @@ final class ConnectionState {
     private final AtomicReference<Thread> waiter = new AtomicReference<>();
     private final SerialLane checks = new SerialLane(CheckThreads.POOL);
     private Object leaseHolder;
+    /** Whether dlock alone sends statements on this connection (a {@link SharedSessions} session). */
+    private volatile boolean ownedByDlock;
+    /** When the latest confirming check began ({@link System#nanoTime()}), and the server session it saw. */
+    private long confirmedAt;
+    private boolean confirmed;
+    private Object confirmedSession;
 
     private ConnectionState(LockProvider provider) {
         this.provider = provider;
@@ -132,5 +139,40 @@ final class ConnectionState {
         if (leaseHolder == holder) {
             leaseHolder = null;
         }
+    }
+
+    /**
+     * @param owned whether dlock alone now sends statements on this connection: set while a pooled connection is
+     *              one of the {@link SharedSessions}, cleared when it goes back to the pool
+     */
+    synchronized void ownedByDlock(boolean owned) {
+        ownedByDlock = owned;
+        confirmed = false;
+        confirmedSession = null;
+    }
+
+    /**
+     * Notes a watch's check that found its lock held. On a connection dlock alone uses, no statement but dlock's
+     * releases a lock, so a session that answered is a session that holds every lock dlock marks held on it.
+     *
+     * @param startedAt when the check's question was sent ({@link System#nanoTime()})
+     * @param session   the server session it was answered on (the dialect's reading), or {@code null}
+     */
+    synchronized void confirmed(long startedAt, Object session) {
+        if (!confirmed || startedAt - confirmedAt > 0) {
+            confirmed = true;
+            confirmedAt = startedAt;
+            confirmedSession = session;
+        }
+    }
+
+    /**
+     * @param since   when the asking check was due ({@link System#nanoTime()})
+     * @param session the server session its lock was granted on, or {@code null}
+     * @return whether a check that began at or after {@code since}, on that same server session, found the session
+     *         holding, on a connection only dlock uses: the asking check's answer, without a statement of its own
+     */
+    synchronized boolean confirmedSince(long since, Object session) {
+        return ownedByDlock && confirmed && confirmedAt - since >= 0 && Objects.equals(session, confirmedSession);
     }
 }

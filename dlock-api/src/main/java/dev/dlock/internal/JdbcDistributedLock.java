@@ -458,11 +458,14 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     /**
      * A watch's check: asks the server whether the lock is still held, and declares the lock lost when the
      * answer is no, or an error. Waits for a call under way on this object until {@code deadline} at most; past
-     * it, the watch's deadline declares the loss.
+     * it, the watch's deadline declares the loss. On a connection only dlock uses, a check of another lock that
+     * began after this one was due answers it too ({@link ConnectionState#confirmedSince}): many watches of one
+     * shared session cost one statement per cadence, not one each.
      *
+     * @param due      {@link System#nanoTime()} at which the check was due
      * @param deadline {@link System#nanoTime()} by which the check is due
      */
-    void check(long deadline) {
+    void check(long due, long deadline) {
         if (!lockUntil(deadline)) {
             return;
         }
@@ -470,9 +473,16 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
             if (!held || loss != null) {
                 return;
             }
+            if (state.confirmedSince(due, grantedSession)) {
+                return;
+            }
+            long asked = System.nanoTime();
             boolean answer;
             try {
                 answer = askServer();
+                if (answer) {
+                    state.confirmed(asked, grantedSession);
+                }
             } catch (LockLostException declared) {
                 return;
             } catch (DistributedLockException e) {

@@ -34,10 +34,12 @@ final class LossWatch implements LockWatch {
     /** One check: settled once, by its answer or by its deadline, whichever comes first. */
     private static final class Check extends AtomicBoolean {
         private static final long serialVersionUID = 1L;
+        final long due;
         final long deadline;
         volatile ScheduledFuture<?> cut;
 
-        Check(long deadline) {
+        Check(long due, long deadline) {
+            this.due = due;
             this.deadline = deadline;
         }
 
@@ -59,21 +61,35 @@ final class LossWatch implements LockWatch {
         LossWatch watch = new LossWatch(lock, options, onLost, shown);
         long cadence = PendingRequest.positiveNanos(options.cadence(), "cadence");
         // the first check at once: a watch confirms the lock as it starts
-        watch.ticks = CheckThreads.TIMER.scheduleAtFixedRate(watch::tick, 0, cadence, TimeUnit.NANOSECONDS);
+        CheckThreads.TIMER.execute(() -> watch.tick(System.nanoTime()));
+        // then on a grid of the cadence shared by every watch of that cadence, so that the checks of many locks
+        // of one session fall due together and one statement answers them all (JdbcDistributedLock#check)
+        long now = System.nanoTime();
+        watch.ticks = CheckThreads.TIMER.scheduleAtFixedRate(() -> watch.tick(onTheGrid(System.nanoTime(), cadence)),
+                cadence - Math.floorMod(now, cadence), cadence, TimeUnit.NANOSECONDS);
         return watch;
     }
 
-    /** On the timer thread, every cadence: never waits, never throws (a throw would end the schedule). */
-    private void tick() {
+    /** @return the latest point of the cadence's grid at or before {@code now}: when a grid tick was due */
+    private static long onTheGrid(long now, long cadence) {
+        return now - Math.floorMod(now, cadence);
+    }
+
+    /**
+     * On the timer thread, every cadence: never waits, never throws (a throw would end the schedule).
+     *
+     * @param due when this check was due ({@link System#nanoTime()})
+     */
+    private void tick(long due) {
         try {
-            startCheck();
+            startCheck(due);
         } catch (RuntimeException e) {
             Thread thread = Thread.currentThread();
             thread.getUncaughtExceptionHandler().uncaughtException(thread, e);
         }
     }
 
-    private void startCheck() {
+    private void startCheck(long due) {
         if (closed) {
             return;
         }
@@ -90,7 +106,7 @@ final class LossWatch implements LockWatch {
             return; // the check under way has its own deadline
         }
         long bound = PendingRequest.positiveNanos(options.bound(), "bound");
-        Check check = new Check(System.nanoTime() + bound);
+        Check check = new Check(due, System.nanoTime() + bound);
         underWay.set(check);
         check.cut = CheckThreads.TIMER.schedule(() -> deadline(check), bound, TimeUnit.NANOSECONDS);
         lock.checkLane().execute(() -> run(check));
@@ -100,7 +116,7 @@ final class LossWatch implements LockWatch {
     private void run(Check check) {
         try {
             if (!check.get()) {
-                lock.check(check.deadline);
+                lock.check(check.due, check.deadline);
             }
         } finally {
             if (check.settle()) {

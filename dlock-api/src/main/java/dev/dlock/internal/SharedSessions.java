@@ -40,6 +40,8 @@ final class SharedSessions {
     /** One borrowed connection and the count of the locks it carries. */
     static final class Session {
         final Connection connection;
+        /** The connection's state, told that dlock alone uses the connection while it is a session here. */
+        private final ConnectionState state;
         /** Statements on a shared connection take turns, first come first served, instead of being refused. */
         final ReentrantLock turn = new ReentrantLock(true);
         /** Held locks and slots taken for requests under way; guarded by the {@link SharedSessions}. */
@@ -47,6 +49,8 @@ final class SharedSessions {
 
         private Session(Connection connection) {
             this.connection = connection;
+            this.state = ConnectionState.of(connection);
+            state.ownedByDlock(true);
         }
     }
 
@@ -63,7 +67,7 @@ final class SharedSessions {
                 }
             }
         }
-        Session fresh = new Session(borrow(what)); // outside the monitor: the pool may block
+        Session fresh = open(what); // outside the monitor: the pool may block
         synchronized (this) {
             shared.add(fresh);
         }
@@ -75,7 +79,7 @@ final class SharedSessions {
      * @return a session of its own, with its one slot taken, not shared until {@link #share} says so
      */
     Session ownSession(String what) {
-        return new Session(borrow(what));
+        return open(what);
     }
 
     /** @param session a session of its own whose request was granted: from now on others may share it */
@@ -102,6 +106,7 @@ final class SharedSessions {
             }
         }
         if (last) {
+            session.state.ownedByDlock(false);
             returnToPool(session.connection);
         }
     }
@@ -118,6 +123,7 @@ final class SharedSessions {
         synchronized (this) {
             shared.remove(session);
         }
+        session.state.ownedByDlock(false);
         abort(session.connection, reason);
         leave(session);
     }
@@ -125,6 +131,16 @@ final class SharedSessions {
     /** @return how many sessions are shared now */
     synchronized int sharedSessions() {
         return shared.size();
+    }
+
+    private Session open(String what) {
+        Connection connection = borrow(what);
+        try {
+            return new Session(connection);
+        } catch (RuntimeException e) {
+            returnToPool(connection); // nothing was sent on it
+            throw e;
+        }
     }
 
     private Connection borrow(String what) {

@@ -16,7 +16,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,15 +105,15 @@ public abstract class DialectFixture {
      * @return a HikariCP pool over the dialect's database, closed after the test
      */
     protected HikariDataSource pool(int size) {
-        return pool(size, connection -> { });
+        return pool(size, UnaryOperator.identity());
     }
 
     /**
      * @param size   the pool's most connections
-     * @param opened told of each physical connection the pool opens
+     * @param opened given each physical connection the pool opens; the pool gets what it returns
      * @return a HikariCP pool over the dialect's database, closed after the test
      */
-    protected HikariDataSource pool(int size, Consumer<Connection> opened) {
+    protected HikariDataSource pool(int size, UnaryOperator<Connection> opened) {
         HikariConfig config = new HikariConfig();
         config.setDataSource(new TestDataSource(dialect().database(), opened));
         config.setMaximumPoolSize(size);

@@ -19,6 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -164,9 +165,53 @@ public abstract class SharedSessionsContract extends DialectFixture {
     }
 
     @Test
+    void manyWatchesOfOneSharedConnectionCostAFewStatementsPerCadenceNotOneEach() throws Exception {
+        List<StatementCountingConnection> counted = new CopyOnWriteArrayList<>();
+        HikariDataSource pool = pool(2, connection -> {
+            StatementCountingConnection counting = StatementCountingConnection.wrap(connection);
+            counted.add(counting);
+            return counting.connection();
+        });
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        int watched = 200;
+        Duration cadence = Duration.ofMillis(500);
+        List<DistributedLock> held = new ArrayList<>();
+        AtomicInteger told = new AtomicInteger();
+        for (int i = 0; i < watched; i++) {
+            DistributedLock lock = locks.lock(uniqueKey());
+            assertThat(lock.tryAcquire()).isTrue();
+            lock.watch(cadence, lost -> told.incrementAndGet());
+            held.add(lock);
+        }
+        assertThat(active(pool)).isEqualTo(1);
+        // windows of time to count statements in, not a wait for anything: the first checks (one per watch, at
+        // once) are over after the first, and the second spans three cadences of checks on the shared grid
+        LockSupport.parkNanos(cadence.multipliedBy(2).toNanos());
+        int before = statements(counted);
+        LockSupport.parkNanos(cadence.multipliedBy(3).toNanos());
+        int during = statements(counted) - before;
+        tally.print(watched + " watched locks on one connection, every " + cadence.toMillis() + " ms: " + during
+                + " statements in 3 cadences");
+        assertThat(during).as("statements in 3 cadences of " + watched + " watches (one each would be "
+                + 3 * watched + ")").isBetween(1, 3 * 5);
+        assertThat(told).hasValue(0);
+        for (DistributedLock lock : held) {
+            lock.release();
+        }
+        assertThat(active(pool)).isZero();
+    }
+
+    private static int statements(List<StatementCountingConnection> connections) {
+        return connections.stream().mapToInt(StatementCountingConnection::statements).sum();
+    }
+
+    @Test
     void aKilledSharedSessionLosesItsOwnLocksAndNoOthers() throws Exception {
         List<Connection> opened = new CopyOnWriteArrayList<>();
-        HikariDataSource pool = pool(3, opened::add);
+        HikariDataSource pool = pool(3, connection -> {
+            opened.add(connection);
+            return connection;
+        });
         DataSourceLocks locks = Locks.forDataSource(pool, 2);
         List<DistributedLock> held = new ArrayList<>();
         for (int i = 0; i < 3; i++) {

@@ -4,34 +4,33 @@ import java.io.PrintWriter;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
-import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
 import javax.sql.DataSource;
 
 /** A {@link TestDatabase} as an unpooled {@link DataSource}, for a pool (HikariCP) to wrap. */
 public final class TestDataSource implements DataSource {
     private final TestDatabase database;
-    private final Consumer<Connection> opened;
+    private final UnaryOperator<Connection> opened;
 
     /** @param database where connections come from */
     public TestDataSource(TestDatabase database) {
-        this(database, connection -> { });
+        this(database, UnaryOperator.identity());
     }
 
     /**
      * @param database where connections come from
-     * @param opened   told of each connection opened, for a test that must find a pool's physical connections
+     * @param opened   given each connection opened, and what it returns is handed out: for a test that must find or
+     *                 wrap a pool's physical connections
      */
-    public TestDataSource(TestDatabase database, Consumer<Connection> opened) {
+    public TestDataSource(TestDatabase database, UnaryOperator<Connection> opened) {
         this.database = database;
         this.opened = opened;
     }
 
     @Override
     public Connection getConnection() throws SQLException {
-        Connection connection = database.connect();
-        opened.accept(connection);
-        return connection;
+        return opened.apply(database.connect());
     }
 
     @Override
