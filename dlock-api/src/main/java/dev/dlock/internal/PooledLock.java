@@ -46,30 +46,45 @@ final class PooledLock extends AbstractDistributedLock {
             throw new IllegalStateException(describe() + " is already held by this lock object");
         }
         if (request.waits()) {
-            return attemptOn(sessions.ownSession(describe()), request, false);
+            return ownSession(request);
         }
-        SharedSessions.Session shared = sessions.slot(describe());
         try {
-            return attemptOn(shared, request, true);
+            while (true) {
+                SharedSessions.Session shared = sessions.slot(describe());
+                Boolean answer = attemptOn(shared, request, true);
+                if (answer != null) {
+                    return answer;
+                }
+                // the session was ended (another lock's failure) after this request took its slot: go elsewhere
+            }
         } catch (LockAlreadyHeldException anotherLockObjectHoldsItThere) {
             // another lock object of this process holds the key on that session, where the server would grant it
             // again: ask from a session of its own, where the server answers as it does for any other holder
-            return attemptOn(sessions.ownSession(describe()), request, false);
+            return ownSession(request);
         }
+    }
+
+    /** A request on a session of its own, which is never shared before the grant, so never ended by another lock. */
+    private boolean ownSession(PendingRequest request) {
+        return attemptOn(sessions.ownSession(describe()), request, false);
     }
 
     /**
      * One request on {@code target}, in its turn if the session is shared.
      *
-     * @return whether the lock was granted; if not, the slot is given back, or the session ended if it may hold it
+     * @return whether the lock was granted, or {@code null} if the shared session was ended before the request's
+     *         turn came (nothing sent); if not granted, the slot is given back, or the session ended if it may hold it
      */
-    private boolean attemptOn(SharedSessions.Session target, PendingRequest request, boolean shared) {
+    private Boolean attemptOn(SharedSessions.Session target, PendingRequest request, boolean shared) {
         boolean acquired = false;
         boolean ended = false;
         if (shared) {
             target.turn.lock();
         }
         try {
+            if (SharedSessions.ended(target)) {
+                return null;
+            }
             JdbcDistributedLock lock = LockFactory.create(target.connection, key, options);
             acquired = lock.attempt(request);
             if (acquired) {

@@ -46,6 +46,8 @@ final class SharedSessions {
         final ReentrantLock turn = new ReentrantLock(true);
         /** Held locks and slots taken for requests under way; guarded by the {@link SharedSessions}. */
         private int slots = 1;
+        /** Set when the session was ended: a request that took a slot just before must go elsewhere. */
+        private volatile boolean ended;
 
         private Session(Connection connection) {
             this.connection = connection;
@@ -123,9 +125,15 @@ final class SharedSessions {
         synchronized (this) {
             shared.remove(session);
         }
+        session.ended = true;
         session.state.ownedByDlock(false);
         abort(session.connection, reason);
         leave(session);
+    }
+
+    /** @return whether the session was ended: no request may be sent on it */
+    static boolean ended(Session session) {
+        return session.ended;
     }
 
     /** @return how many sessions are shared now */
