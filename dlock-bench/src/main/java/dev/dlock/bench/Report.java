@@ -22,7 +22,8 @@ import org.openjdk.jmh.util.Statistics;
  * contention throughput at least 0.9 of raw; and for threads waiting on a held key: the process's CPU while
  * they wait at most 2 × raw (or under 0.3% of a core), and an interrupted waiter's call ending within 50 ms (p99).
  * Without a target: the time from a freeze of a watched holder's link to the loss callback, beside the watch's
- * loss bound.
+ * loss bound; and what one more acquire + release costs on a session that holds N locks (issue 15), beside the
+ * same at N = 0.
  */
 final class Report {
     private static final double UNCONTENDED_MAX_RATIO = 1.05;
@@ -32,6 +33,11 @@ final class Report {
     private static final double WAITING_CPU_MAX_RATIO = 2;
     private static final double WAITING_CPU_ALWAYS_MET_PERCENT = 0.3;
     private static final double INTERRUPT_MAX_P99_MS = 50;
+    /** The calls {@link ScaleBenchmark} times in turns: figure name, and the row's text, in the table's order. */
+    private static final List<Map.Entry<String, String>> SCALE_CALLS = List.of(
+            Map.entry("selectOneTwice", "SELECT 1 twice"),
+            Map.entry("rawTryLockUnlock", "raw try-lock + unlock"),
+            Map.entry("dlockTryAcquireRelease", "dlock tryAcquire() + release()"));
 
     private final Collection<RunResult> results;
     private final List<String> dbs;
@@ -43,7 +49,7 @@ final class Report {
 
     List<Table> tables() {
         List<Table> tables = new ArrayList<>(List.of(uncontended(), timeouts(), handoff(), contention(), waiting(),
-                interrupts(), losses()));
+                interrupts(), losses(), scale()));
         tables.removeIf(Table::isEmpty);
         return tables;
     }
@@ -298,6 +304,64 @@ final class Report {
                 + " watches that declared the loss before the freeze (a check slower than its bound on a live"
                 + " link), whose samples were taken again. With fewer than 100 samples, p99 is the maximum.");
         return table;
+    }
+
+    private Table scale() {
+        Table table = new Table("8. Held locks: one more acquire + release on a session that holds N locks"
+                + " (µs per pair)", "database", "N held", "calls", "p50", "p99", "p50 / N=0");
+        for (String db : dbs) {
+            List<RunResult> runs = results.stream()
+                    .filter(r -> r.getParams().getBenchmark().endsWith(".ScaleBenchmark.turns"))
+                    .filter(r -> db.equals(r.getParams().getParam("db")))
+                    .sorted(Comparator.comparing((RunResult r) -> Integer.parseInt(r.getParams().getParam("held"))))
+                    .toList();
+            if (runs.isEmpty()) {
+                continue;
+            }
+            for (Map.Entry<String, String> call : SCALE_CALLS) {
+                Optional<Figures> none = runs.stream()
+                        .filter(r -> r.getParams().getParam("held").equals("0"))
+                        .findFirst().map(r -> Figures.of(r, call.getKey()));
+                List<String> heldCounts = new ArrayList<>();
+                List<Double> ratios = new ArrayList<>();
+                for (RunResult run : runs) {
+                    Figures figures = Figures.of(run, call.getKey());
+                    String held = run.getParams().getParam("held");
+                    String ratio = "";
+                    if (none.isPresent()) {
+                        double r = figures.p50() / none.get().p50();
+                        ratio = fixed2(r);
+                        heldCounts.add(held);
+                        ratios.add(r);
+                    }
+                    table.row(label(db), held, call.getValue(), micros(figures.p50()), micros(figures.p99()), ratio);
+                }
+                if (!ratios.isEmpty()) {
+                    table.note(label(db) + ", " + call.getValue() + ": " + doubling(heldCounts, ratios) + ".");
+                }
+            }
+        }
+        table.note("The session takes its N locks (keys apart from dlock's) before the run and holds them"
+                + " throughout; the three calls are timed in turns on it, as in table 1, dlock's and the raw"
+                + " statements on one further key. p50 / N=0: against the same call's p50 with no lock held.");
+        return table;
+    }
+
+    /**
+     * @param heldCounts the numbers of held locks measured, ascending, the first 0
+     * @param ratios     a call's p50 at each, over its p50 at 0
+     * @return the verdict: between which two numbers measured the call's cost first reaches twice its cost at 0
+     */
+    static String doubling(List<String> heldCounts, List<Double> ratios) {
+        for (int i = 1; i < ratios.size(); i++) {
+            if (ratios.get(i) >= 2) {
+                return String.format(Locale.ROOT, "doubles between N = %s (%.2f ×) and N = %s (%.2f ×)",
+                        heldCounts.get(i - 1), ratios.get(i - 1), heldCounts.get(i), ratios.get(i));
+            }
+        }
+        int last = ratios.size() - 1;
+        return String.format(Locale.ROOT, "below double up to N = %s (%.2f ×)", heldCounts.get(last),
+                ratios.get(last));
     }
 
     /**

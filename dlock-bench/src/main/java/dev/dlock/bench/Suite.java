@@ -61,7 +61,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions, and the
  *       JSON files beside it; if FILE exists, its hand-written part (below {@link #NOTES_MARKER}) is kept;</li>
  *   <li>{@code --only}: only the named parts: waiting, loss, uncontended, timeout, handoff, contention,
- *       peers;</li>
+ *       peers, scale;</li>
  *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
  *       {@code mariadb} (MariaDB's driver; {@code mariadb-cj} is MySQL Connector/J on the same server).</li>
  * </ul>
@@ -86,7 +86,8 @@ public final class Suite {
             new Part("handoff", HandoffBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))),
             new Part("contention", ContentionBenchmark.class,
                     o -> o.warmupIterations(5).warmupTime(seconds(2)).measurementIterations(5).measurementTime(seconds(2))),
-            new Part("peers", PeerBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))));
+            new Part("peers", PeerBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))),
+            new Part("scale", ScaleBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))));
     private static final int FULL_FORKS = 3;
     /** The part measured outside JMH, by {@link WaitingBenchmark}. */
     private static final String WAITING = "waiting";
@@ -153,13 +154,14 @@ public final class Suite {
             if (!only.contains(part.name()) || partDbs.isEmpty()) {
                 continue;
             }
-            ChainedOptionsBuilder options = new OptionsBuilder()
-                    .include(Pattern.quote(part.benchmark().getName()) + "\\.")
-                    .param("db", partDbs.toArray(String[]::new))
-                    .addProfiler(TurnsProfiler.class)
-                    .addProfiler(SamplesProfiler.class)
-                    .shouldFailOnError(true);
-            runs.add((full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0)).build());
+            if (part.benchmark() == ScaleBenchmark.class) {
+                // a run per database: each measures its own numbers of held locks
+                for (String db : partDbs) {
+                    runs.add(options(part, List.of(db), full).param("held", ScaleBenchmark.heldCounts(db)).build());
+                }
+            } else {
+                runs.add(options(part, partDbs, full).build());
+            }
         }
         WaitingBenchmark.Settings waiting = full ? WaitingBenchmark.Settings.FULL : WaitingBenchmark.Settings.DEFAULT;
         List<String> waitingDbs = only.contains(WAITING) ? dbs : List.of();
@@ -203,6 +205,17 @@ public final class Suite {
         Files.writeString(report, markdown(environment, tables, args, json.getFileName().toString(),
                 samples.getFileName().toString(), notes));
         System.out.println("Markdown: " + report + "; JMH's JSON: " + json + "; exact samples: " + samples);
+    }
+
+    /** @return the options of a JMH run of {@code part} on {@code dbs}, short or {@code --full} */
+    private static ChainedOptionsBuilder options(Part part, List<String> dbs, boolean full) {
+        ChainedOptionsBuilder options = new OptionsBuilder()
+                .include(Pattern.quote(part.benchmark().getName()) + "\\.")
+                .param("db", dbs.toArray(String[]::new))
+                .addProfiler(TurnsProfiler.class)
+                .addProfiler(SamplesProfiler.class)
+                .shouldFailOnError(true);
+        return full ? part.full().apply(options.forks(FULL_FORKS)) : options.forks(0);
     }
 
     /** @return {@code report}'s name with {@code .md} (if any) replaced by {@code suffix}, in its folder */

@@ -104,6 +104,27 @@ class BenchmarkSmokeTest {
         }
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void scaleBenchmarksRunAndReport(String db) throws RunnerException {
+        Collection<RunResult> results = assertRunsAndReports(db, ScaleBenchmark.class, "8. Held locks", "held",
+                "0,50");
+        assertEquals(Set.of("0", "50"), results.stream().map(r -> r.getParams().getParam("held"))
+                .collect(Collectors.toSet()), "the numbers of held locks measured");
+        for (RunResult result : results) {
+            for (String call : List.of("selectOneTwice", "rawTryLockUnlock", "dlockTryAcquireRelease")) {
+                Result<?> figures = result.getSecondaryResults().get(call);
+                assertTrue(figures != null && figures.getStatistics().getN() > 0, () -> "no samples of " + call);
+            }
+        }
+        String text = new Report(results, List.of(db)).tables().stream()
+                .map(Table::toText).collect(Collectors.joining());
+        assertTrue(Pattern.compile("(?m)^ +" + Pattern.quote(Report.label(db)) + " +50 +raw try-lock \\+ unlock ")
+                .matcher(text).find(), () -> "the report lacks the row of 50 held locks:\n" + text);
+        assertTrue(text.contains(Report.label(db) + ", dlock tryAcquire() + release(): "), () -> "no verdict:\n"
+                + text);
+    }
+
     @Test
     void peerBenchmarksRunAndReport() throws RunnerException {
         assertRunsAndReports(BenchDatabase.POSTGRESQL, PeerBenchmark.class, "Spring JdbcLockRegistry");
@@ -214,6 +235,7 @@ class BenchmarkSmokeTest {
         }
     }
 
+    /** @param params pairs of a parameter's name and its values, separated by commas */
     private static Collection<RunResult> assertRunsAndReports(String db, Class<?> benchmark, String tableText,
                                                               String... params) throws RunnerException {
         ChainedOptionsBuilder options = new OptionsBuilder()
@@ -227,7 +249,7 @@ class BenchmarkSmokeTest {
                 .addProfiler(SamplesProfiler.class)
                 .shouldFailOnError(true);
         for (int i = 0; i < params.length; i += 2) {
-            options.param(params[i], params[i + 1]);
+            options.param(params[i], params[i + 1].split(","));
         }
         // as the suite runs them: quiet, a line per benchmark
         ByteArrayOutputStream printed = new ByteArrayOutputStream();

@@ -153,6 +153,30 @@ class ReportTest {
         assertTrue(markdown(List.of(over)).contains("| 50.50 | 50.50 | missed by 0.50 ms |"), () -> markdown(List.of(over)));
     }
 
+    @Test
+    void heldLocksAreComparedWithNoneAndTheDoublingIsPlacedBetweenTwoMeasuredNumbers() {
+        // µs per pair at N = 0, 1000, 5000: raw 100, 150, 250 (doubles between 1000 and 5000); SELECT 1 twice
+        // 80, 80, 120 (never doubles)
+        List<RunResult> runs = List.of(scale("0", 80, 100), scale("1000", 80, 150), scale("5000", 120, 250));
+
+        String table = markdown(runs);
+
+        assertRow(table, "| PostgreSQL | 0 | raw try-lock + unlock | 100 | 100 | 1.00 |");
+        assertRow(table, "| PostgreSQL | 5000 | raw try-lock + unlock | 250 | 250 | 2.50 |");
+        assertRow(table, "| PostgreSQL | 5000 | SELECT 1 twice | 120 | 120 | 1.50 |");
+        assertRow(table, "PostgreSQL, raw try-lock + unlock: doubles between N = 1000 (1.50 ×) and N = 5000 (2.50 ×).");
+        assertRow(table, "PostgreSQL, SELECT 1 twice: below double up to N = 5000 (1.50 ×).");
+    }
+
+    /** One run of {@link ScaleBenchmark} at {@code held} locks, dlock as fast as raw. */
+    private static RunResult scale(String held, double selectOneTwice, double raw) {
+        return run("ScaleBenchmark.turns", Map.of("held", held), List.of(List.of(
+                value(ResultRole.PRIMARY, "turns", 3 * raw),
+                value(ResultRole.SECONDARY, "selectOneTwice", selectOneTwice),
+                value(ResultRole.SECONDARY, "rawTryLockUnlock", raw),
+                value(ResultRole.SECONDARY, "dlockTryAcquireRelease", raw))));
+    }
+
     private static RunResult contention(String measured, long[][] measuredAndRawPerFork) {
         List<List<Result<?>>> forks = new ArrayList<>();
         for (long[] fork : measuredAndRawPerFork) {
