@@ -122,12 +122,18 @@ final class FakeDialects {
         }
     }
 
-    /** A connection that reports a product and counts how often its metadata is read. */
+    /**
+     * A connection that reports a product and counts how often its metadata is read, and what a pool's user
+     * does to it: commits, rollbacks, close (back to the pool) and abort (the session ended).
+     */
     static final class FakeConnection {
         final AtomicInteger metadataReads = new AtomicInteger();
         final AtomicInteger statements = new AtomicInteger();
-        boolean closed;
-        boolean autoCommit = true;
+        final AtomicInteger commits = new AtomicInteger();
+        final AtomicInteger rollbacks = new AtomicInteger();
+        final AtomicInteger aborts = new AtomicInteger();
+        volatile boolean closed;
+        volatile boolean autoCommit = true;
         final Connection connection;
 
         FakeConnection(String product, String version) {
@@ -145,6 +151,27 @@ final class FakeDialects {
                         }
                         case "isClosed" -> closed;
                         case "getAutoCommit" -> autoCommit;
+                        case "setAutoCommit" -> {
+                            autoCommit = (Boolean) args[0];
+                            yield null;
+                        }
+                        case "commit" -> {
+                            commits.incrementAndGet();
+                            yield null;
+                        }
+                        case "rollback" -> {
+                            rollbacks.incrementAndGet();
+                            yield null;
+                        }
+                        case "close" -> {
+                            closed = true;
+                            yield null;
+                        }
+                        case "abort" -> {
+                            aborts.incrementAndGet();
+                            closed = true;
+                            yield null;
+                        }
                         case "unwrap" -> self;
                         case "hashCode" -> System.identityHashCode(self);
                         case "equals" -> self == args[0];
