@@ -95,7 +95,9 @@ class PooledLocksTest {
         assertThat(lock.dialect()).isEqualTo("FakeDB");
         assertThat(lock.options()).isEqualTo(LockOptions.DEFAULT);
 
+        assertThat(lock.toString()).startsWith("pooled FakeDB lock").endsWith(" [not held]");
         assertThat(lock.tryAcquire()).isTrue();
+        assertThat(lock.toString()).endsWith(" [held]");
         FakeConnection holding = borrowed.get(1);
         assertThat(holding.closed).as("kept while held").isFalse();
         assertThat(lock.isLocked()).isTrue();
