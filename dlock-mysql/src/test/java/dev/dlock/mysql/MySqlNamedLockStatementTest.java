@@ -154,4 +154,15 @@ class MySqlNamedLockStatementTest {
         assertThat(call.result()).as("LockInterruptedException with the interrupt flag kept").isTrue();
         assertThat(wait.cancels()).isPositive();
     }
+
+    @Test
+    void namesOfSixtyFourCharactersAreTheLongestMySqlTakes() {
+        String euro = "\u20ac";
+        assertThat(Locks.forConnection(db.connection(), "k".repeat(64)).databaseKey()).isEqualTo("k".repeat(64));
+        assertThat(Locks.forConnection(db.connection(), euro.repeat(64)).databaseKey())
+                .as("counted in characters, not bytes").isEqualTo(euro.repeat(64));
+        assertThatThrownBy(() -> Locks.forConnection(db.connection(), "k".repeat(65)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 64")
+                .hasMessageContaining("has 65");
+    }
 }
