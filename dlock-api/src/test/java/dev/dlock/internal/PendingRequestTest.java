@@ -145,6 +145,22 @@ class PendingRequestTest {
     }
 
     @Test
+    void anAnswerIsEarlyUnderHalfTheBoundAndTheRequestsOwnTimeIsMeasuredFromItsStart() {
+        ManualClock clock = new ManualClock();
+        PendingRequest request = PendingRequest.upTo(Duration.ofHours(1), clock);
+        clock.advance(TimeUnit.SECONDS.toNanos(10)); // an earlier request of the same call
+        request.beginRequest();
+        assertThat(request.timeout(TimeUnit.MILLISECONDS, 100)).isEqualTo(100);
+        assertThat(request.requestBound()).isEqualTo(Duration.ofMillis(100));
+        clock.advance(TimeUnit.MILLISECONDS.toNanos(50) - 1);
+        assertThat(request.answeredEarly()).as("just under half the bound").isTrue();
+        assertThat(request.requestElapsed()).isEqualTo(Duration.ofMillis(50).minusNanos(1));
+        clock.advance(1);
+        assertThat(request.answeredEarly()).as("half the bound").isFalse();
+        assertThat(request.elapsedNanos()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(10_050));
+    }
+
+    @Test
     void abandonedMeansInterruptedOrCancelledByTheCaller() {
         PendingRequest request = PendingRequest.untilHeld();
         assertThat(request.abandoned()).isFalse();

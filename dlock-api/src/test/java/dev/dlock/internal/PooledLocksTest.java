@@ -263,4 +263,95 @@ class PooledLocksTest {
         lock.release();
         assertThat(heldOnServer("k")).isFalse();
     }
+
+    @Test
+    void aKeyHeldElsewhereRunsNothingAndGivesTheConnectionBack() throws Exception {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        List<String> ran = new ArrayList<>();
+        assertThat(locks.runIfFree("busy", () -> ran.add("ran"))).isFalse();
+        assertThat(ran).isEmpty();
+        DistributedLock lock = locks.lock("busy");
+        assertThat(lock.tryAcquire()).isFalse();
+        assertThat(lock.isLocked()).isFalse();
+        assertThat(lock.asLock().tryLock()).isFalse();
+        assertThat(lock.asLock().tryLock(0, TimeUnit.SECONDS)).as("no time: one attempt").isFalse();
+        assertThat(lock.async().tryAcquire().get(30, TimeUnit.SECONDS)).isFalse();
+        assertThat(borrowed.subList(1, borrowed.size())).hasSize(5).allSatisfy(connection -> {
+            assertThat(connection.closed).as("given back").isTrue();
+            assertThat(connection.aborts).as("nothing held on it: the session is kept").hasValue(0);
+        });
+    }
+
+    @Test
+    void aFailedRequestEndsTheSessionOfItsConnection() {
+        DistributedLock lock = Locks.forDataSource(pool).lock("broken");
+        assertThatThrownBy(lock::tryAcquire).isInstanceOf(DistributedLockException.class)
+                .hasRootCauseMessage("connection reset by peer");
+        FakeConnection used = borrowed.get(1);
+        assertThat(used.aborts).as("the lock may be held on it: aborted, not reused").hasValue(1);
+        assertThat(used.closed).isTrue();
+        assertThat(lock.isLocked()).isFalse();
+    }
+
+    @Test
+    void aFailedReleaseEndsTheSessionOfItsConnectionSoTheLockEndsWithIt() {
+        DistributedLock lock = Locks.forDataSource(pool).lock("stuck");
+        assertThat(lock.tryAcquire()).isTrue();
+        assertThatThrownBy(lock::release).isInstanceOf(DistributedLockException.class);
+        FakeConnection used = borrowed.get(1);
+        assertThat(used.aborts).hasValue(1);
+        assertThat(used.closed).isTrue();
+    }
+
+    @Test
+    void aFailingActionWhoseReleaseFailsTooCarriesTheReleaseFailure() {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        IOException failure = new IOException("disk full");
+        assertThatThrownBy(() -> locks.withLock("stuck", Duration.ofSeconds(1), () -> {
+            throw failure;
+        })).isSameAs(failure);
+        assertThat(failure.getSuppressed()).singleElement().isInstanceOf(DistributedLockException.class);
+        assertThat(borrowed.get(1).aborts).hasValue(1);
+    }
+
+    @Test
+    void inTransactionWhoseRollbackFailsEndsTheSessionAndCarriesTheRollbackFailure() {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        SQLException rollbackFailure = new SQLException("connection reset by peer", "08006");
+        IOException failure = new IOException("constraint violated");
+        assertThatThrownBy(() -> locks.inTransaction("k", Duration.ofSeconds(1), connection -> {
+            borrowed.get(1).rollbackFailure = rollbackFailure;
+            throw failure;
+        })).isSameAs(failure);
+        assertThat(failure.getSuppressed()).containsExactly(rollbackFailure);
+        assertThat(borrowed.get(1).aborts).as("the transaction may still be open on it").hasValue(1);
+    }
+
+    @Test
+    void theAsyncViewIsOfItsLock() {
+        DistributedLock lock = Locks.forDataSource(pool).lock("k");
+        assertThat(lock.async().lock()).isSameAs(lock);
+        assertThat(lock.async().isLocked()).isFalse();
+        lock.acquire(Duration.ofSeconds(1));
+        assertThat(lock.async().isLocked()).isTrue();
+        lock.release();
+    }
+
+    @Test
+    void lockInterruptiblyRefusesAnInterruptedThreadAndLockKeepsTheInterrupt() throws Exception {
+        DistributedLock lock = Locks.forDataSource(pool).lock("k");
+        Lock view = lock.asLock();
+        Thread.currentThread().interrupt();
+        assertThatThrownBy(view::lockInterruptibly).isInstanceOf(InterruptedException.class);
+        assertThat(Thread.interrupted()).as("the flag is consumed, as java.util.concurrent does").isFalse();
+        assertThat(lock.isLocked()).isFalse();
+        Thread.currentThread().interrupt();
+        try {
+            view.lock();
+            assertThat(lock.isLocked()).isTrue();
+        } finally {
+            assertThat(Thread.interrupted()).as("lock() keeps the interrupt for the caller").isTrue();
+        }
+        view.unlock();
+    }
 }
