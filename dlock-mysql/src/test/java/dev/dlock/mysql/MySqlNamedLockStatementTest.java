@@ -165,4 +165,13 @@ class MySqlNamedLockStatementTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 64")
                 .hasMessageContaining("has 65");
     }
+
+    @Test
+    void aNulAnywhereInTheNameIsRefusedEvenFirst() {
+        // the server would cut the name at the NUL: "\0job" would lock "", the same lock as every other such name
+        for (String name : new String[] {"\0job", "jo\0b", "job\0"}) {
+            assertThatThrownBy(() -> Locks.forConnection(db.connection(), name)).as(name)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+        }
+    }
 }
