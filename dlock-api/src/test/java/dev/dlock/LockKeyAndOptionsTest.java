@@ -18,6 +18,7 @@ class LockKeyAndOptionsTest {
         assertThat(((LockKey.Bytes) key).value()).containsExactly(1, 2, 3);
         assertThat(key).isEqualTo(LockKey.of(new byte[] {1, 2, 3})).hasSameHashCodeAs(LockKey.of(new byte[] {1, 2, 3}));
         assertThat(key).hasToString("0x010203");
+        assertThat(key).isNotEqualTo(LockKey.of(new byte[] {1, 2, 4})).isNotEqualTo(LockKey.of("0x010203"));
     }
 
     @Test

@@ -47,4 +47,31 @@ class WatchOptionsTest {
         assertThatThrownBy(() -> options.withLease(Duration.ofSeconds(1))).isInstanceOf(IllegalArgumentException.class);
         assertThat(options.withLease(Duration.ofSeconds(2)).lease()).contains(Duration.ofSeconds(2));
     }
+
+    @Test
+    void aCadenceOfOneMillisecondIsTheShortestAccepted() {
+        assertThat(WatchOptions.every(Duration.ofMillis(1)).cadence()).isEqualTo(Duration.ofMillis(1));
+        assertThatThrownBy(() -> WatchOptions.every(Duration.ofNanos(999_999)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1 ms");
+    }
+
+    @Test
+    void optionsAreEqualWhenCadenceBoundAndLeaseAre() {
+        WatchOptions options = WatchOptions.every(Duration.ofSeconds(1)).confirmWithin(Duration.ofMillis(300));
+        assertThat(options).isEqualTo(WatchOptions.every(Duration.ofSeconds(1)).confirmWithin(Duration.ofMillis(300)))
+                .hasSameHashCodeAs(WatchOptions.every(Duration.ofSeconds(1)).confirmWithin(Duration.ofMillis(300)));
+        assertThat(options).isNotEqualTo(WatchOptions.every(Duration.ofSeconds(2)).confirmWithin(Duration.ofMillis(300)))
+                .isNotEqualTo(WatchOptions.every(Duration.ofSeconds(1)).confirmWithin(Duration.ofMillis(400)))
+                .isNotEqualTo(options.withLease(Duration.ofSeconds(5)))
+                .isNotEqualTo("every PT1S");
+        assertThat(options.withLease(Duration.ofSeconds(5))).isEqualTo(options.withLease(Duration.ofSeconds(5)))
+                .isNotEqualTo(options.withLease(Duration.ofSeconds(6)));
+    }
+
+    @Test
+    void optionsPrintTheirCadenceBoundAndLease() {
+        WatchOptions options = WatchOptions.every(Duration.ofSeconds(1)).confirmWithin(Duration.ofMillis(300));
+        assertThat(options).hasToString("every PT1S, confirmed within PT0.3S");
+        assertThat(options.withLease(Duration.ofSeconds(5))).hasToString("every PT1S, confirmed within PT0.3S, lease PT5S");
+    }
 }

@@ -6,6 +6,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * One caller's lock request, from its first statement to its answer: the deadline, and whether the caller
@@ -13,7 +14,9 @@ import java.util.concurrent.TimeUnit;
  * ({@link #beginRequest()}); the dialect sees it as a {@link LockRequest}. All the remaining-time arithmetic
  * of dlock is here: rounding up, capping, and saturation for timeouts of centuries.
  *
- * <p>Made and driven on the thread that waits; {@link #cancel()} may come from any thread.
+ * <p>Made and driven on the thread that waits; {@link #cancel()} may come from any thread. Its time is
+ * {@link System#nanoTime()}; a test hands it a clock of its own, so that the remaining time, and with it every
+ * timeout a dialect is told, is known to the nanosecond.
  */
 final class PendingRequest implements LockRequest {
     /** {@link #timeoutNanos} of a request that waits as long as it takes. */
@@ -23,7 +26,9 @@ final class PendingRequest implements LockRequest {
     private final Duration timeout;
     /** The caller's timeout in nanoseconds, saturated; {@link #NO_DEADLINE} for none. */
     private final long timeoutNanos;
-    private final long startNanos = System.nanoTime();
+    /** Reads the time, as {@link System#nanoTime()} does. */
+    private final LongSupplier nanoClock;
+    private final long startNanos;
     private final Thread waiter = Thread.currentThread();
     private volatile boolean callerCancelled;
     private volatile boolean interruptSeen;
@@ -37,19 +42,21 @@ final class PendingRequest implements LockRequest {
     private long requestBoundNanos;
     private volatile boolean cancelSent;
 
-    private PendingRequest(Duration timeout, long timeoutNanos) {
+    private PendingRequest(Duration timeout, long timeoutNanos, LongSupplier nanoClock) {
         this.timeout = timeout;
         this.timeoutNanos = timeoutNanos;
+        this.nanoClock = nanoClock;
+        this.startNanos = nanoClock.getAsLong();
     }
 
     /** @return a request that makes one attempt and never waits ({@code tryAcquire()}) */
     static PendingRequest once() {
-        return new PendingRequest(Duration.ZERO, 0);
+        return new PendingRequest(Duration.ZERO, 0, System::nanoTime);
     }
 
     /** @return a request that waits as long as it takes ({@code acquire()}) */
     static PendingRequest untilHeld() {
-        return new PendingRequest(null, NO_DEADLINE);
+        return new PendingRequest(null, NO_DEADLINE, System::nanoTime);
     }
 
     /**
@@ -59,7 +66,16 @@ final class PendingRequest implements LockRequest {
      * @throws IllegalArgumentException if {@code timeout} is negative
      */
     static PendingRequest upTo(Duration timeout) {
-        return new PendingRequest(timeout, checkedNanos(timeout));
+        return upTo(timeout, System::nanoTime);
+    }
+
+    /**
+     * @param timeout   how long to wait; zero is {@link #once()}
+     * @param nanoClock the time, as {@link System#nanoTime()} reads it
+     * @return a request that waits up to {@code timeout}, counted from the clock's time now
+     */
+    static PendingRequest upTo(Duration timeout, LongSupplier nanoClock) {
+        return new PendingRequest(timeout, checkedNanos(timeout), Objects.requireNonNull(nanoClock, "nanoClock"));
     }
 
     /**
@@ -122,12 +138,12 @@ final class PendingRequest implements LockRequest {
 
     /** @return nanoseconds since the caller's call began */
     long elapsedNanos() {
-        return System.nanoTime() - startNanos;
+        return nanoClock.getAsLong() - startNanos;
     }
 
     /** Starts one bounded database request of this caller's request. */
     void beginRequest() {
-        requestStartNanos = System.nanoTime();
+        requestStartNanos = nanoClock.getAsLong();
         requestBoundNanos = 0;
         cancelSent = false;
     }
@@ -168,7 +184,7 @@ final class PendingRequest implements LockRequest {
      *         the database did not wait as asked, and asking again would spin
      */
     boolean answeredEarly() {
-        return requestBoundNanos > 0 && System.nanoTime() - requestStartNanos < requestBoundNanos / 2;
+        return requestBoundNanos > 0 && nanoClock.getAsLong() - requestStartNanos < requestBoundNanos / 2;
     }
 
     /** @return the bound of the current database request, for messages */
@@ -178,7 +194,7 @@ final class PendingRequest implements LockRequest {
 
     /** @return how long the current database request has run, for messages */
     Duration requestElapsed() {
-        return Duration.ofNanos(System.nanoTime() - requestStartNanos);
+        return Duration.ofNanos(nanoClock.getAsLong() - requestStartNanos);
     }
 
     @Override

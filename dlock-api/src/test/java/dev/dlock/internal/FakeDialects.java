@@ -10,6 +10,7 @@ import dev.dlock.spi.LockRequest;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.SQLException;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
@@ -17,7 +18,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Two in-memory dialects for the product "FakeDB", to test what the API does around a dialect: provider
- * choice, the per-connection rule, the order of checks. Real lock behaviour is tested on real databases.
+ * choice, the per-connection rule, the order of checks, and what becomes of a connection when the database
+ * refuses or fails. Text keys choose the answer: {@code "busy..."} is held elsewhere, {@code "broken..."}
+ * fails its request, {@code "stuck..."} fails its release; any other key is granted. Real lock behaviour is
+ * tested on real databases.
  */
 final class FakeDialects {
     /** Keys "held" per physical connection, as a re-entrant database would grant them. */
@@ -64,8 +68,18 @@ final class FakeDialects {
                     return key.toString();
                 }
 
+                private String name() {
+                    return key instanceof LockKey.Text text ? text.value() : "";
+                }
+
                 @Override
-                public boolean request(Connection connection, LockRequest request) {
+                public boolean request(Connection connection, LockRequest request) throws SQLException {
+                    if (name().startsWith("busy")) {
+                        return false;
+                    }
+                    if (name().startsWith("broken")) {
+                        throw new SQLException("connection reset by peer", "08006");
+                    }
                     synchronized (SERVER) {
                         SERVER.add(key.toString());
                     }
@@ -80,7 +94,10 @@ final class FakeDialects {
                 }
 
                 @Override
-                public boolean unlock(Connection connection) {
+                public boolean unlock(Connection connection) throws SQLException {
+                    if (name().startsWith("stuck")) {
+                        throw new SQLException("connection reset by peer", "08006");
+                    }
                     synchronized (SERVER) {
                         return SERVER.remove(key.toString());
                     }
@@ -122,12 +139,20 @@ final class FakeDialects {
         }
     }
 
-    /** A connection that reports a product and counts how often its metadata is read. */
+    /**
+     * A connection that reports a product and counts how often its metadata is read, and what a pool's user
+     * does to it: commits, rollbacks, close (back to the pool) and abort (the session ended).
+     */
     static final class FakeConnection {
         final AtomicInteger metadataReads = new AtomicInteger();
         final AtomicInteger statements = new AtomicInteger();
-        boolean closed;
-        boolean autoCommit = true;
+        final AtomicInteger commits = new AtomicInteger();
+        final AtomicInteger rollbacks = new AtomicInteger();
+        final AtomicInteger aborts = new AtomicInteger();
+        /** What {@code rollback()} throws, if anything. */
+        volatile SQLException rollbackFailure;
+        volatile boolean closed;
+        volatile boolean autoCommit = true;
         final Connection connection;
 
         FakeConnection(String product, String version) {
@@ -145,6 +170,30 @@ final class FakeDialects {
                         }
                         case "isClosed" -> closed;
                         case "getAutoCommit" -> autoCommit;
+                        case "setAutoCommit" -> {
+                            autoCommit = (Boolean) args[0];
+                            yield null;
+                        }
+                        case "commit" -> {
+                            commits.incrementAndGet();
+                            yield null;
+                        }
+                        case "rollback" -> {
+                            rollbacks.incrementAndGet();
+                            if (rollbackFailure != null) {
+                                throw rollbackFailure;
+                            }
+                            yield null;
+                        }
+                        case "close" -> {
+                            closed = true;
+                            yield null;
+                        }
+                        case "abort" -> {
+                            aborts.incrementAndGet();
+                            closed = true;
+                            yield null;
+                        }
                         case "unwrap" -> self;
                         case "hashCode" -> System.identityHashCode(self);
                         case "equals" -> self == args[0];

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dlock.DialectNotFoundException;
 import dev.dlock.DistributedLock;
 import dev.dlock.LockAlreadyHeldException;
+import dev.dlock.LockKey;
 import dev.dlock.LockMode;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.Locks;
 import dev.dlock.UnsupportedLockOptionException;
 import dev.dlock.internal.FakeDialects.FakeConnection;
+import java.util.concurrent.locks.ReadWriteLock;
 import org.junit.jupiter.api.Test;
 
 /** What the API does around a dialect, shown with the in-memory {@link FakeDialects}. */
@@ -106,5 +108,23 @@ class LockFactoryTest {
                 .isEqualTo(shared);
         assertThatThrownBy(() -> Locks.forConnection(new FakeConnection("FakeDB", "1").connection, "k", shared))
                 .isInstanceOf(UnsupportedLockOptionException.class).hasMessageContaining("[EXCLUSIVE]");
+    }
+
+    @Test
+    void aReadWriteLockIsASharedAndAnExclusiveLockOnOneKey() {
+        ReadWriteLock pair = Locks.readWriteLock(new FakeConnection("FakeDB", "1.0-Plus").connection, "k");
+        assertThat(pair.readLock().toString()).contains("SHARED/SESSION");
+        assertThat(pair.writeLock().toString()).contains("EXCLUSIVE/SESSION");
+        assertThat(pair.readLock()).isSameAs(pair.readLock());
+        assertThat(pair.writeLock()).isSameAs(pair.writeLock());
+        assertThatThrownBy(() -> Locks.readWriteLock(new FakeConnection("FakeDB", "1.0").connection, "k"))
+                .as("a dialect without a shared mode").isInstanceOf(UnsupportedLockOptionException.class);
+    }
+
+    @Test
+    void anyKindOfKeyMakesALockOnAConnection() {
+        DistributedLock lock = Locks.forConnection(new FakeConnection("FakeDB", "1.0").connection, LockKey.of(7L));
+        assertThat(lock.key()).isEqualTo(LockKey.of(7L));
+        assertThat(lock.databaseKey()).isEqualTo("7");
     }
 }

@@ -3,9 +3,11 @@ package dev.dlock.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ForAll;
@@ -52,25 +54,23 @@ class PendingRequestTest {
 
     /**
      * The timeout handed to a database is the remaining time rounded up, never down: a database given it never
-     * gives up before the caller's deadline. The remaining time is read after the call, so it is at most what
-     * the request had before.
+     * gives up before the caller's deadline. The request's clock is the test's, so the remaining time is known
+     * to the nanosecond and the timeout is the one exact value.
      */
     @Property(tries = 500)
     void remainingTimeIsRoundedUpToTheUnitAndCapped(@ForAll @LongRange(min = 1, max = 10_000_000_000L) long nanos,
+                                                      @ForAll @LongRange(min = 0, max = 10_000_000_000L) long elapsed,
                                                       @ForAll("units") TimeUnit unit,
                                                       @ForAll @LongRange(min = 1, max = 100_000) long max) {
-        PendingRequest request = PendingRequest.upTo(Duration.ofNanos(nanos));
-        long before = request.remainingNanos();
-        long timeout = request.timeout(unit, max);
-        long after = request.remainingNanos();
-        if (after == 0) {
-            return; // the time ran out in between: zero, one attempt, is then right
-        }
-        assertThat(timeout).isBetween(1L, max);
-        if (timeout < max) {
-            assertThat(unit.toNanos(timeout)).as("never below the time left").isGreaterThanOrEqualTo(after);
-            assertThat(unit.toNanos(timeout - 1)).as("rounded up by less than one unit").isLessThan(before);
-        }
+        ManualClock clock = new ManualClock();
+        PendingRequest request = PendingRequest.upTo(Duration.ofNanos(nanos), clock);
+        clock.advance(elapsed);
+        long remaining = Math.max(0, nanos - elapsed);
+        BigInteger[] wholeUnitsAndRest = BigInteger.valueOf(remaining)
+                .divideAndRemainder(BigInteger.valueOf(unit.toNanos(1)));
+        long roundedUp = wholeUnitsAndRest[0].longValueExact() + (wholeUnitsAndRest[1].signum() > 0 ? 1 : 0);
+        assertThat(request.remainingNanos()).isEqualTo(remaining);
+        assertThat(request.timeout(unit, max)).isEqualTo(Math.min(roundedUp, max));
     }
 
     @Provide
@@ -81,12 +81,23 @@ class PendingRequestTest {
 
     @Test
     void exactValuesAtTheBoundaries() {
-        // a timed request's remaining time only shrinks, so these hold whatever the clock did meanwhile
-        assertThat(PendingRequest.upTo(Duration.ofNanos(1)).timeout(TimeUnit.MILLISECONDS, 10)).isBetween(0L, 1L);
-        assertThat(PendingRequest.upTo(Duration.ofDays(1)).timeout(TimeUnit.SECONDS, 3600)).isEqualTo(3600);
-        assertThat(PendingRequest.upTo(Duration.ofHours(1)).timeout(TimeUnit.SECONDS, 3600)).isEqualTo(3600);
-        assertThat(PendingRequest.upTo(Duration.ofMillis(1500)).timeout(TimeUnit.SECONDS, 3600)).isEqualTo(2);
-        assertThat(PendingRequest.upTo(Duration.ofMillis(200)).timeout(TimeUnit.SECONDS, 3600)).isEqualTo(1);
+        ManualClock clock = new ManualClock();
+        PendingRequest oneNanosecond = PendingRequest.upTo(Duration.ofNanos(1), clock);
+        assertThat(oneNanosecond.timeout(TimeUnit.MILLISECONDS, 10)).as("1 ns left is a whole millisecond").isEqualTo(1);
+        clock.advance(1);
+        assertThat(oneNanosecond.timeout(TimeUnit.MILLISECONDS, 10)).as("none left: one attempt").isZero();
+        assertThat(oneNanosecond.hasTimeLeft()).isFalse();
+
+        PendingRequest anHour = PendingRequest.upTo(Duration.ofHours(1), clock);
+        assertThat(anHour.timeout(TimeUnit.SECONDS, 3600)).isEqualTo(3600);
+        clock.advance(1);
+        assertThat(anHour.timeout(TimeUnit.SECONDS, 3600)).as("3,599.999999999 s is 3,600 s").isEqualTo(3600);
+        clock.advance(TimeUnit.SECONDS.toNanos(1) - 1);
+        assertThat(anHour.timeout(TimeUnit.SECONDS, 3600)).as("3,599 s exactly").isEqualTo(3599);
+
+        assertThat(PendingRequest.upTo(Duration.ofDays(1), clock).timeout(TimeUnit.SECONDS, 3600)).isEqualTo(3600);
+        assertThat(PendingRequest.upTo(Duration.ofMillis(1500), clock).timeout(TimeUnit.SECONDS, 3600)).isEqualTo(2);
+        assertThat(PendingRequest.upTo(Duration.ofMillis(200), clock).timeout(TimeUnit.SECONDS, 3600)).isEqualTo(1);
     }
 
     @Test
@@ -101,10 +112,12 @@ class PendingRequestTest {
         assertThat(request.timeout(TimeUnit.MILLISECONDS, 100)).as("the dialect's own limit, when lower").isEqualTo(100);
         request.limitEachRequestTo(0);
         assertThat(request.timeout(TimeUnit.SECONDS, 3600)).as("no limit").isEqualTo(3600);
-        PendingRequest shortOne = PendingRequest.upTo(Duration.ofMillis(200));
+        ManualClock clock = new ManualClock();
+        PendingRequest shortOne = PendingRequest.upTo(Duration.ofMillis(200), clock);
         shortOne.limitEachRequestTo(TimeUnit.SECONDS.toNanos(10));
+        clock.advance(TimeUnit.MILLISECONDS.toNanos(50) + 1);
         assertThat(shortOne.timeout(TimeUnit.MILLISECONDS, Integer.MAX_VALUE)).as("the deadline, when nearer")
-                .isBetween(1L, 200L);
+                .isEqualTo(150);
     }
 
     @Test
@@ -132,6 +145,22 @@ class PendingRequestTest {
     }
 
     @Test
+    void anAnswerIsEarlyUnderHalfTheBoundAndTheRequestsOwnTimeIsMeasuredFromItsStart() {
+        ManualClock clock = new ManualClock();
+        PendingRequest request = PendingRequest.upTo(Duration.ofHours(1), clock);
+        clock.advance(TimeUnit.SECONDS.toNanos(10)); // an earlier request of the same call
+        request.beginRequest();
+        assertThat(request.timeout(TimeUnit.MILLISECONDS, 100)).isEqualTo(100);
+        assertThat(request.requestBound()).isEqualTo(Duration.ofMillis(100));
+        clock.advance(TimeUnit.MILLISECONDS.toNanos(50) - 1);
+        assertThat(request.answeredEarly()).as("just under half the bound").isTrue();
+        assertThat(request.requestElapsed()).isEqualTo(Duration.ofMillis(50).minusNanos(1));
+        clock.advance(1);
+        assertThat(request.answeredEarly()).as("half the bound").isFalse();
+        assertThat(request.elapsedNanos()).isEqualTo(TimeUnit.MILLISECONDS.toNanos(10_050));
+    }
+
+    @Test
     void abandonedMeansInterruptedOrCancelledByTheCaller() {
         PendingRequest request = PendingRequest.untilHeld();
         assertThat(request.abandoned()).isFalse();
@@ -145,6 +174,21 @@ class PendingRequestTest {
             assertThat(interrupted.callerCancelled()).isFalse();
         } finally {
             Thread.interrupted();
+        }
+    }
+
+    /** A {@link System#nanoTime()} that moves only when the test moves it. */
+    private static final class ManualClock implements LongSupplier {
+        /** Far from zero, as nanoTime is: the request must count from its own start, not from zero. */
+        private long now = 123_456_789_000L;
+
+        void advance(long nanos) {
+            now += nanos;
+        }
+
+        @Override
+        public long getAsLong() {
+            return now;
         }
     }
 }

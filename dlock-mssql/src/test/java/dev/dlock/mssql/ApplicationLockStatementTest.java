@@ -17,17 +17,20 @@ import dev.dlock.Locks;
 import dev.dlock.UnsupportedLockOptionException;
 import dev.dlock.WatchOptions;
 import dev.dlock.spi.LockProvider;
+import dev.dlock.spi.LockRequest;
 import dev.dlock.tck.stub.CallInThread;
 import dev.dlock.tck.stub.ExpectedStatement;
 import dev.dlock.tck.stub.ScriptedConnection;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
+import java.sql.Statement;
 import java.sql.Types;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Nested;
@@ -69,6 +72,11 @@ class ApplicationLockStatementTest {
 
     private DistributedLock lock(String key) {
         return Locks.forConnection(db.connection(), key);
+    }
+
+    /** The dialect itself, below the API: for what depends on the time left, which the test then sets. */
+    private static ApplicationLock sessionLock(String resource) {
+        return new ApplicationLock(resource, "Exclusive", false);
     }
 
     /** After dlock's own cancel, the API asks whether the grant crossed it. */
@@ -225,16 +233,30 @@ class ApplicationLockStatementTest {
             assertThat(get.queryTimeout()).as("not touched").isNull();
         }
 
-        @Test
-        void timedWaitSendsTheRemainingMillisecondsRoundedUp() {
-            // the rounding itself is pinned, to the nanosecond, by the API's PendingRequestTest
-            expectGet("k", "Exclusive", "Session").setIntBetween(5, 240, 250).takes(Duration.ofMillis(250))
-                    .returnsOut(1, -1);
-            DistributedLock lock = lock("k");
-            assertThatThrownBy(() -> lock.acquire(Duration.ofMillis(250)))
-                    .isInstanceOfSatisfying(LockTimeoutException.class,
-                            e -> assertThat(e.timeout()).isEqualTo(Duration.ofMillis(250)));
-            assertThat(lock.isLocked()).isFalse();
+        static Stream<Arguments> remainingTimes() {
+            long ms = TimeUnit.MILLISECONDS.toNanos(1);
+            return Stream.of(
+                    Arguments.of(0L, 0),
+                    Arguments.of(1L, 1),
+                    Arguments.of(ms, 1),
+                    Arguments.of(ms + 1, 2),
+                    Arguments.of(249 * ms + 1, 250),
+                    Arguments.of(250 * ms, 250),
+                    Arguments.of(Integer.MAX_VALUE * ms, Integer.MAX_VALUE),
+                    Arguments.of(Integer.MAX_VALUE * ms + 1, Integer.MAX_VALUE),
+                    Arguments.of(TimeUnit.DAYS.toNanos(30), Integer.MAX_VALUE));
+        }
+
+        /**
+         * The remaining time, which the API reads from its clock, is the test's here: the bound parameter is one
+         * exact value, and a millisecond count rounded down (the deadline cut short) shows as one less.
+         */
+        @ParameterizedTest(name = "{0} ns left is @LockTimeout = {1}")
+        @MethodSource("remainingTimes")
+        void lockTimeoutIsTheRemainingTimeInMillisecondsRoundedUpAndCappedAtAnInt(long remainingNanos,
+                                                                                  int lockTimeout) throws Exception {
+            expectGet("k", lockTimeout).returnsOut(1, -1);
+            assertThat(sessionLock("k").request(db.connection(), new RemainingTime(remainingNanos))).isFalse();
         }
 
         @Test
@@ -259,19 +281,17 @@ class ApplicationLockStatementTest {
         }
 
         @Test
-        void oneIsGrantedAfterWaiting() {
-            expectGet("k", "Exclusive", "Session").setIntBetween(5, 1, 5000).returnsOut(1, 1);
-            expectRelease("k", "Session").returnsOut(1, 0);
-            DistributedLock lock = lock("k");
-            assertThat(lock.tryAcquire(Duration.ofSeconds(5))).isTrue();
-            lock.release();
+        void oneIsGrantedAfterWaiting() throws Exception {
+            expectGet("k", 5000).returnsOut(1, 1);
+            assertThat(sessionLock("k").request(db.connection(), new RemainingTime(TimeUnit.SECONDS.toNanos(5))))
+                    .isTrue();
         }
 
         @Test
-        void minusOneIsTimedOut() {
-            expectGet("k", "Exclusive", "Session").setIntBetween(5, 40, 50).takes(Duration.ofMillis(50))
-                    .returnsOut(1, -1);
-            assertThat(lock("k").tryAcquire(Duration.ofMillis(50))).isFalse();
+        void minusOneIsTimedOut() throws Exception {
+            expectGet("k", 50).returnsOut(1, -1);
+            assertThat(sessionLock("k").request(db.connection(), new RemainingTime(TimeUnit.MILLISECONDS.toNanos(50))))
+                    .isFalse();
         }
 
         @Test
@@ -306,6 +326,17 @@ class ApplicationLockStatementTest {
                     "S0001", 15626));
             assertThatThrownBy(() -> lock("k").tryAcquire()).isInstanceOf(DistributedLockException.class)
                     .hasMessageContaining("-999").hasMessageContaining("without an active transaction");
+        }
+
+        @Test
+        void minus999NamesTheLockAndEveryMessageTheServerSent() {
+            SQLWarning first = new SQLWarning("The option 'X' is not recognized.", "S0001", 15625);
+            first.setNextWarning(new SQLWarning("Parameter validation failed.", "S0001", 0));
+            expectGet("k", 0).returnsOut(1, -999).warns(first);
+            assertThatThrownBy(() -> lock("k").tryAcquire()).isInstanceOf(DistributedLockException.class)
+                    .hasMessageContaining("SQL Server application lock \"k\" (@LockMode = 'Exclusive',"
+                            + " @LockOwner = 'Session')")
+                    .hasMessageEndingWith(": The option 'X' is not recognized.; Parameter validation failed.");
         }
 
         @Test
@@ -452,13 +483,13 @@ class ApplicationLockStatementTest {
 
         @Test
         void minusTwoAfterDlocksOwnCancelIsTheInterrupt() throws Exception {
-            ExpectedStatement waiting = expectGet("k", "Exclusive", "Session").setIntBetween(5, 29_900, 30_000)
-                    .blocksUntilCancelled().returnsOut(1, -2);
+            // a timed wait longer than an int of milliseconds: the first request is the longest, whatever the clock
+            ExpectedStatement waiting = expectGet("k", Integer.MAX_VALUE).blocksUntilCancelled().returnsOut(1, -2);
             expectModeAsked("NoLock");
             DistributedLock lock = lock("k");
             CallInThread<Boolean> call = CallInThread.start(() -> {
                 try {
-                    return lock.tryAcquire(Duration.ofSeconds(30));
+                    return lock.tryAcquire(Duration.ofDays(30));
                 } catch (LockInterruptedException expected) {
                     return null;
                 }
@@ -514,6 +545,41 @@ class ApplicationLockStatementTest {
             db.connection().setAutoCommit(false);
             expectMode("Transaction").returnsRows(new Object[] {"NoLock"});
             assertThat(Locks.forConnection(db.connection(), "k", TRANSACTION).isHeldOnServer()).isFalse();
+        }
+    }
+
+    /**
+     * A request with a fixed time left, answering {@link LockRequest#timeout} as its contract says (rounded up to
+     * whole units, at most {@code max}; the API's own arithmetic is pinned by its PendingRequestTest). What is
+     * SQL Server's here: the unit and the cap it asks for, and that it binds the answer as it is.
+     */
+    private static final class RemainingTime implements LockRequest {
+        private final long remainingNanos;
+
+        RemainingTime(long remainingNanos) {
+            this.remainingNanos = remainingNanos;
+        }
+
+        @Override
+        public long timeout(TimeUnit unit, long max) {
+            long unitNanos = unit.toNanos(1);
+            long wholeUnits = remainingNanos / unitNanos + (remainingNanos % unitNanos == 0 ? 0 : 1);
+            return Math.min(wholeUnits, max);
+        }
+
+        @Override
+        public <T> T cancellable(Statement statement, SqlCall<T> execution) throws SQLException {
+            return execution.call();
+        }
+
+        @Override
+        public <T> T cancellableUntilDeadline(Statement statement, SqlCall<T> execution) {
+            throw new AssertionError("@LockTimeout ends SQL Server's wait at the deadline: no cancel is needed");
+        }
+
+        @Override
+        public boolean abandoned() {
+            return false;
         }
     }
 }

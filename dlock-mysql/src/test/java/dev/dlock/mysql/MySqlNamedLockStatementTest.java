@@ -154,4 +154,24 @@ class MySqlNamedLockStatementTest {
         assertThat(call.result()).as("LockInterruptedException with the interrupt flag kept").isTrue();
         assertThat(wait.cancels()).isPositive();
     }
+
+    @Test
+    void namesOfSixtyFourCharactersAreTheLongestMySqlTakes() {
+        String euro = "\u20ac";
+        assertThat(Locks.forConnection(db.connection(), "k".repeat(64)).databaseKey()).isEqualTo("k".repeat(64));
+        assertThat(Locks.forConnection(db.connection(), euro.repeat(64)).databaseKey())
+                .as("counted in characters, not bytes").isEqualTo(euro.repeat(64));
+        assertThatThrownBy(() -> Locks.forConnection(db.connection(), "k".repeat(65)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at most 64")
+                .hasMessageContaining("has 65");
+    }
+
+    @Test
+    void aNulAnywhereInTheNameIsRefusedEvenFirst() {
+        // the server would cut the name at the NUL: "\0job" would lock "", the same lock as every other such name
+        for (String name : new String[] {"\0job", "jo\0b", "job\0"}) {
+            assertThatThrownBy(() -> Locks.forConnection(db.connection(), name)).as(name)
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NUL");
+        }
+    }
 }
