@@ -64,7 +64,7 @@ class PooledLocksTest {
     void theDialectIsFoundOnOneBorrowedConnectionThatGoesStraightBack() {
         DataSourceLocks locks = Locks.forDataSource(pool);
         assertThat(locks.dialect()).isEqualTo("FakeDB");
-        assertThat(locks).hasToString("DataSourceLocks(FakeDB)");
+        assertThat(locks).hasToString("DataSourceLocks(FakeDB, up to 1000 locks per session)");
         assertThat(borrowed).hasSize(1);
         assertThat(borrowed.get(0).closed).as("given back").isTrue();
     }
@@ -118,6 +118,50 @@ class PooledLocksTest {
         assertThatThrownBy(() -> lock.watch(WatchOptions.every(Duration.ofSeconds(1)), lost -> { }))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("nothing to watch");
         assertThatThrownBy(() -> lock.isHeldOnServer(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void locksThatDoNotWaitShareAConnectionUpToTheCapAndItGoesBackWithItsLastLock() {
+        DataSourceLocks locks = Locks.forDataSource(pool, 2);
+        DistributedLock a = locks.lock("a");
+        DistributedLock b = locks.lock("b");
+        DistributedLock c = locks.lock("c");
+        assertThat(a.tryAcquire()).isTrue();
+        assertThat(b.tryAcquire()).isTrue();
+        assertThat(c.tryAcquire()).isTrue();
+        assertThat(borrowed).as("the dialect's connection, then one for a and b, one for c").hasSize(3);
+        FakeConnection first = borrowed.get(1);
+        a.release();
+        assertThat(first.closed).as("b still holds on it").isFalse();
+        b.release();
+        assertThat(first.closed).as("given back with its last lock").isTrue();
+        assertThat(first.aborts).hasValue(0);
+        c.release();
+        assertThat(borrowed.get(2).closed).isTrue();
+    }
+
+    @Test
+    void locksPerSessionBelowOneIsRefusedBeforeAnythingIsBorrowed() {
+        assertThatThrownBy(() -> Locks.forDataSource(pool, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("locksPerSession");
+        assertThat(borrowed).isEmpty();
+    }
+
+    @Test
+    void aFailedRequestOnASharedConnectionEndsItAndTheNextRequestGoesElsewhere() {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        DistributedLock held = locks.lock("held");
+        assertThat(held.tryAcquire()).isTrue();
+        FakeConnection shared = borrowed.get(1);
+        assertThatThrownBy(locks.lock("broken")::tryAcquire).isInstanceOf(DistributedLockException.class);
+        assertThat(shared.aborts).as("a lock may be held on it: the session ends, with every lock on it")
+                .hasValue(1);
+        DistributedLock next = locks.lock("next");
+        assertThat(next.tryAcquire()).isTrue();
+        assertThat(borrowed).as("the next request on a connection of its own, not the ended one").hasSize(3);
+        next.release();
+        assertThat(borrowed.get(2).closed).isTrue();
+        assertThat(borrowed.get(2).aborts).hasValue(0);
     }
 
     @Test
