@@ -40,7 +40,8 @@ final class SampleFile {
     static String toJson(Collection<RunResult> results) {
         List<String> entries = new ArrayList<>();
         for (RunResult result : results) {
-            for (Map.Entry<String, Result> figure : result.getSecondaryResults().entrySet()) {
+            // JMH declares its secondary results with the raw Result type: a wildcard keeps it out of this source
+            for (Map.Entry<String, ?> figure : result.getSecondaryResults().entrySet()) {
                 if (figure.getValue() instanceof SamplesProfiler.Samples samples) {
                     entries.add(entry(result, figure.getKey(), samples.getScoreUnit()));
                 }
