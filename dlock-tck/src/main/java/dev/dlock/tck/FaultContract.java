@@ -400,7 +400,9 @@ public abstract class FaultContract extends DialectFixture {
                     if (holders.incrementAndGet() > 1) {
                         overlaps.incrementAndGet();
                     }
-                    isUsable(connection);
+                    // hold for 0 to 2 ms, so that the other workers' requests wait on the server, where the
+                    // cancels are meant to land (work inside the lock, not a wait for anything)
+                    LockSupport.parkNanos(ThreadLocalRandom.current().nextLong(TimeUnit.MILLISECONDS.toNanos(2)));
                     holders.decrementAndGet();
                     lock.lock().release();
                 }
@@ -429,10 +431,12 @@ public abstract class FaultContract extends DialectFixture {
         tally.faults(delivered);
         tally.grants(grants.get());
         tally.violations(overlaps.get());
-        tally.print("cancel storm: " + delivered
-                + " cancels, " + grants.get() + " grants");
+        tally.print("cancel storm: " + delivered + " cancels, " + grants.get() + " grants");
         assertThat(overlaps).as("overlapping or cancelled-yet-held grants").hasValue(0);
         assertThat(cancelled.get()).isEqualTo(delivered);
+        assertThat(delivered).as("cancels delivered to pending requests (the storm this test is for)")
+                .isGreaterThanOrEqualTo(STORM_WORKERS);
+        assertThat(grants.get()).as("grants between the cancels").isPositive();
         assertNothingLeftAndAllUsable(key, connections);
     }
 
