@@ -1,0 +1,290 @@
+package dev.dlock.bench;
+
+import com.zaxxer.hikari.HikariDataSource;
+import dev.dlock.DataSourceLocks;
+import dev.dlock.DistributedLock;
+import dev.dlock.DistributedLockException;
+import dev.dlock.Locks;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.results.IterationResult;
+import org.openjdk.jmh.results.ResultRole;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.SampleTimeResult;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.util.SampleBuffer;
+
+/**
+ * Workloads 9 and 11 (issue 15): many locks over a pool, through {@code Locks.forDataSource}, each beside
+ * borrow-per-lock ({@code Locks.forDataSource(pool, 1)}, a connection per held lock) on the same pool in the
+ * same run. Measured by the suite itself, not by JMH (the suite's part {@code pooled}, with
+ * {@link PooledBenchmark}): a JMH iteration repeats its method, and taking 10,000 locks is a state to reach once
+ * and look at, not a call to repeat; the throughput crews alternate in rounds, as in {@link ContentionBenchmark},
+ * which one JMH method cannot do with 64 threads of its own. The figures become JMH results ({@link Measured}).
+ *
+ * <ul>
+ *   <li>{@code heldAtOnce}: one process takes {@code locks} locks on distinct keys ({@code tryAcquire()})
+ *       through a HikariCP pool of {@code pool} connections and keeps them; the figures are the connections the
+ *       pool has lent (its MXBean's active connections), the client heap per held lock (used heap after a full
+ *       GC, before and after taking them, over their number: approximate, it counts everything the JVM allocated
+ *       and kept meanwhile, the caller's lock objects and keys included), and one more lock's
+ *       {@code tryAcquire()} + {@code release()} at that load (p50, p99). Then, on the same pool with nothing
+ *       held, borrow-per-lock takes as many as it can: a connection per lock, it stops when the pool has none
+ *       left to lend within its connection timeout (250 ms).</li>
+ *   <li>{@code throughput}: {@code threads} threads, each on keys of its own, {@code tryAcquire()} +
+ *       {@code release()} in a loop through a pool of {@code pool} connections, multiplexed and borrow-per-lock
+ *       taking turns in rounds (alternating which goes first); acquisitions per second of each, per round.</li>
+ * </ul>
+ */
+final class PooledScale {
+    static final String HELD_AT_ONCE = "dev.dlock.bench.PooledScale.heldAtOnce";
+    static final String THROUGHPUT = "dev.dlock.bench.PooledScale.throughput";
+    /** Secondary figures of {@code heldAtOnce}. */
+    static final String CONNECTIONS = "connections";
+    static final String BYTES_PER_LOCK = "bytesPerLock";
+    static final String PER_LOCK_HELD = "perLockHeld";
+    static final String PER_LOCK_CONNECTIONS = "perLockConnections";
+    /** The figures of {@code throughput}: the primary, and the secondary. */
+    static final String MULTIPLEXED = "multiplexed";
+    static final String BORROW_PER_LOCK = "borrowPerLock";
+    /** Hikari's floor: a borrower that finds no connection gives up after this. */
+    static final Duration SHORT_CONNECTION_TIMEOUT = Duration.ofMillis(250);
+    private static final String KEY = "dlock-bench:pooled-scale:";
+
+    /**
+     * How the part runs.
+     *
+     * @param locks          locks held at once
+     * @param heldPool       the pool's size for {@code heldAtOnce}
+     * @param samples        timed acquire + release pairs at that load (after as many again unrecorded, a tenth)
+     * @param threads        threads of the throughput crews
+     * @param throughputPool the pool's size for {@code throughput}
+     * @param rounds         measured rounds of each crew (after one unrecorded round each)
+     * @param round          how long one crew's round lasts
+     */
+    record Settings(int locks, int heldPool, int samples, int threads, int throughputPool, int rounds,
+                    Duration round) {
+        static final Settings DEFAULT = new Settings(10_000, 16, 500, 64, 8, 6, Duration.ofMillis(500));
+        static final Settings FULL = new Settings(10_000, 16, 5_000, 64, 8, 30, Duration.ofSeconds(1));
+    }
+
+    private final String db;
+    private final BenchDatabase database;
+    private final Settings settings;
+    private final Progress progress;
+
+    private PooledScale(String db, Settings settings, Progress progress) {
+        this.db = db;
+        this.database = BenchDatabase.of(db);
+        this.settings = settings;
+        this.progress = progress;
+    }
+
+    /** @return the figures of {@code heldAtOnce} and {@code throughput} on {@code db} */
+    static List<RunResult> run(String db, Settings settings, Progress progress) throws Exception {
+        PooledScale scale = new PooledScale(db, settings, progress);
+        return List.of(scale.heldAtOnce(), scale.throughput());
+    }
+
+    /** How many benchmarks {@link #run} reports, for the progress count. */
+    static final int RUNS = 2;
+
+    private RunResult heldAtOnce() throws Exception {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("db", db);
+        parameters.put("locks", Integer.toString(settings.locks()));
+        parameters.put("pool", Integer.toString(settings.heldPool()));
+        BenchmarkParams params = Measured.params(HELD_AT_ONCE, Mode.SampleTime, TimeUnit.MICROSECONDS,
+                settings.samples() / 10, 1, TimeValue.NONE, parameters);
+        progress.begin(Progress.name(params));
+        IterationResult iteration = Measured.iteration(params);
+        try (HikariDataSource pool = database.pool("dlock-bench-held", settings.heldPool(),
+                SHORT_CONNECTION_TIMEOUT)) {
+            fill(pool, settings.heldPool());
+            DataSourceLocks multiplexed = Locks.forDataSource(pool);
+            SampleBuffer oneMore = new SampleBuffer();
+            List<DistributedLock> held = new ArrayList<>(settings.locks());
+            MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
+            try {
+                timePairs(multiplexed, settings.samples() / 10, null); // warms the calls up, on an empty pool
+                long before = usedHeapAfterGc(memory);
+                for (int i = 0; i < settings.locks(); i++) {
+                    DistributedLock lock = multiplexed.lock(KEY + i);
+                    UncontendedBenchmark.check(lock.tryAcquire());
+                    held.add(lock);
+                }
+                long after = usedHeapAfterGc(memory);
+                int connections = pool.getHikariPoolMXBean().getActiveConnections();
+                double bytesPerLock = (double) (after - before) / settings.locks();
+                progress.detail(String.format(Locale.ROOT, "%d locks held on %d connections, about %.0f bytes of"
+                        + " heap each", settings.locks(), connections, bytesPerLock));
+                timePairs(multiplexed, settings.samples() / 10, null);
+                timePairs(multiplexed, settings.samples(), oneMore);
+                iteration.addResult(new SampleTimeResult(ResultRole.PRIMARY, "dlock", oneMore, TimeUnit.MICROSECONDS));
+                iteration.addResult(new Measured.Value(ResultRole.SECONDARY, CONNECTIONS, connections,
+                        "connections"));
+                iteration.addResult(new Measured.Value(ResultRole.SECONDARY, BYTES_PER_LOCK, bytesPerLock,
+                        "bytes"));
+            } finally {
+                held.forEach(DistributedLock::release);
+                held.clear();
+            }
+            // borrow-per-lock on the same pool, now with nothing lent
+            DataSourceLocks perLock = Locks.forDataSource(pool, 1);
+            int perLockConnections = 0;
+            try {
+                for (int i = 0; i < settings.locks(); i++) {
+                    DistributedLock lock = perLock.lock(KEY + i);
+                    try {
+                        if (!lock.tryAcquire()) {
+                            break;
+                        }
+                    } catch (DistributedLockException e) {
+                        progress.detail("borrow-per-lock stopped at " + held.size() + " locks: " + e.getMessage());
+                        break;
+                    }
+                    held.add(lock);
+                    perLockConnections = Math.max(perLockConnections,
+                            pool.getHikariPoolMXBean().getActiveConnections());
+                }
+                iteration.addResult(new Measured.Value(ResultRole.SECONDARY, PER_LOCK_HELD, held.size(), "locks"));
+                iteration.addResult(new Measured.Value(ResultRole.SECONDARY, PER_LOCK_CONNECTIONS, perLockConnections,
+                        "connections"));
+            } finally {
+                held.forEach(DistributedLock::release);
+            }
+        }
+        progress.end();
+        return Measured.run(params, List.of(iteration));
+    }
+
+    /** Opens every connection of the pool now, so that none is opened (and counted on the heap) while measuring. */
+    private static void fill(HikariDataSource pool, int size) throws SQLException {
+        List<Connection> borrowed = new ArrayList<>();
+        try {
+            for (int i = 0; i < size; i++) {
+                borrowed.add(pool.getConnection());
+            }
+        } finally {
+            for (Connection connection : borrowed) {
+                connection.close();
+            }
+        }
+    }
+
+    /** Times {@code count} acquire + release pairs of one further key, into {@code samples} unless null. */
+    private static void timePairs(DataSourceLocks locks, int count, SampleBuffer samples) {
+        for (int i = 0; i < count; i++) {
+            long start = System.nanoTime();
+            DistributedLock lock = locks.lock(KEY + "one-more");
+            UncontendedBenchmark.check(lock.tryAcquire());
+            lock.release();
+            long nanos = System.nanoTime() - start;
+            if (samples != null) {
+                samples.add(nanos);
+            }
+        }
+    }
+
+    private static long usedHeapAfterGc(MemoryMXBean memory) {
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return memory.getHeapMemoryUsage().getUsed();
+    }
+
+    private RunResult throughput() throws Exception {
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("db", db);
+        parameters.put("threads", Integer.toString(settings.threads()));
+        parameters.put("pool", Integer.toString(settings.throughputPool()));
+        BenchmarkParams params = Measured.params(THROUGHPUT, Mode.Throughput, TimeUnit.SECONDS, 1, settings.rounds(),
+                timeValue(settings.round()), parameters);
+        progress.begin(Progress.name(params));
+        List<IterationResult> rounds = new ArrayList<>();
+        ExecutorService crew = Executors.newFixedThreadPool(settings.threads());
+        // a connection timeout far past any wait here: borrow-per-lock's threads queue for the pool's connections
+        try (HikariDataSource pool = database.pool("dlock-bench-throughput", settings.throughputPool(),
+                Duration.ofSeconds(30))) {
+            fill(pool, settings.throughputPool());
+            DataSourceLocks multiplexed = Locks.forDataSource(pool);
+            DataSourceLocks perLock = Locks.forDataSource(pool, 1);
+            for (int round = -1; round < settings.rounds(); round++) {
+                boolean multiplexedFirst = round % 2 == 0;
+                double first = rate(crew, multiplexedFirst ? multiplexed : perLock);
+                double second = rate(crew, multiplexedFirst ? perLock : multiplexed);
+                double multiplexedRate = multiplexedFirst ? first : second;
+                double perLockRate = multiplexedFirst ? second : first;
+                progress.detail(String.format(Locale.ROOT, "%s round %d: multiplexed %.0f acq/s, borrow-per-lock"
+                        + " %.0f acq/s", round < 0 ? "warm-up" : "measured", round + 1, multiplexedRate, perLockRate));
+                if (round >= 0) {
+                    IterationResult iteration = Measured.iteration(params);
+                    iteration.addResult(new Measured.Value(ResultRole.PRIMARY, MULTIPLEXED, multiplexedRate,
+                            "ops/s"));
+                    iteration.addResult(new Measured.Value(ResultRole.SECONDARY, BORROW_PER_LOCK, perLockRate,
+                            "ops/s"));
+                    rounds.add(iteration);
+                }
+            }
+        } finally {
+            crew.shutdownNow();
+            crew.awaitTermination(1, TimeUnit.MINUTES);
+        }
+        progress.end();
+        return Measured.run(params, rounds);
+    }
+
+    /** One round of the crew on {@code locks}: @return its acquisitions per second */
+    private double rate(ExecutorService crew, DataSourceLocks locks) throws Exception {
+        CountDownLatch start = new CountDownLatch(1);
+        CountDownLatch ready = new CountDownLatch(settings.threads());
+        long roundNanos = settings.round().toNanos();
+        long[] deadline = new long[1];
+        List<Future<Long>> counts = new ArrayList<>();
+        for (int t = 0; t < settings.threads(); t++) {
+            String[] keys = {KEY + "t" + t + ":a", KEY + "t" + t + ":b"};
+            counts.add(crew.submit(() -> {
+                ready.countDown();
+                start.await();
+                long end = deadline[0]; // written before the latch opened
+                long acquisitions = 0;
+                while (System.nanoTime() - end < 0) {
+                    DistributedLock lock = locks.lock(keys[(int) (acquisitions & 1)]);
+                    UncontendedBenchmark.check(lock.tryAcquire());
+                    lock.release();
+                    acquisitions++;
+                }
+                return acquisitions;
+            }));
+        }
+        ready.await();
+        long begin = System.nanoTime();
+        deadline[0] = begin + roundNanos;
+        start.countDown();
+        long total = 0;
+        for (Future<Long> count : counts) {
+            total += count.get();
+        }
+        long elapsed = System.nanoTime() - begin;
+        return total * 1e9 / elapsed;
+    }
+
+    private static TimeValue timeValue(Duration duration) {
+        return TimeValue.milliseconds(duration.toMillis());
+    }
+}
