@@ -8,18 +8,26 @@ import dev.dlock.Locks;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.infra.BenchmarkParams;
 import org.openjdk.jmh.results.IterationResult;
@@ -49,6 +57,13 @@ import org.openjdk.jmh.util.SampleBuffer;
  *   <li>{@code throughput}: {@code threads} threads, each on keys of its own, {@code tryAcquire()} +
  *       {@code release()} in a loop through a pool of {@code pool} connections, multiplexed and borrow-per-lock
  *       taking turns in rounds (alternating which goes first); acquisitions per second of each, per round.</li>
+ *   <li>{@code herd}: {@code waiters} threads wait in {@code acquire()} through {@code Locks.forDataSource(pool)}
+ *       for one key its holder (a {@code tryAcquire()} on the same pool) holds; once the server shows them all
+ *       waiting, the holder releases, and each waiter, granted, releases in turn: a handoff is the time from a
+ *       release call's start to the next grant's return. A waiting request borrows a connection of its own, so
+ *       the pool has {@code waiters} + 1 connections. Beside it, in alternating rounds on the same pool's
+ *       connections, the raw herd: the raw blocking statement on each. If the server allows fewer connections
+ *       than asked (the embedded PostgreSQL 200, MariaDB 500), the herd is as large as fits, and says so.</li>
  * </ul>
  */
 final class PooledScale {
@@ -62,6 +77,13 @@ final class PooledScale {
     /** The figures of {@code throughput}: the primary, and the secondary. */
     static final String MULTIPLEXED = "multiplexed";
     static final String BORROW_PER_LOCK = "borrowPerLock";
+    /** The secondary figure of {@code herd}: the raw herd's handoffs; and how many waiters were asked for. */
+    static final String RAW = "raw";
+    static final String ASKED_WAITERS = "askedWaiters";
+    static final String HERD = "dev.dlock.bench.PooledScale.herd";
+    /** Connections of the server left free beyond the herd's pool and its observer. */
+    private static final int HEADROOM = 10;
+    private static final long SANITY_NANOS = TimeUnit.SECONDS.toNanos(60);
     /** Hikari's floor: a borrower that finds no connection gives up after this. */
     static final Duration SHORT_CONNECTION_TIMEOUT = Duration.ofMillis(250);
     private static final String KEY = "dlock-bench:pooled-scale:";
@@ -76,11 +98,13 @@ final class PooledScale {
      * @param throughputPool the pool's size for {@code throughput}
      * @param rounds         measured rounds of each crew (after one unrecorded round each)
      * @param round          how long one crew's round lasts
+     * @param waiters        threads of the herd, as many as the server's connections allow
+     * @param herdRounds     measured rounds of each herd (after one unrecorded round each)
      */
     record Settings(int locks, int heldPool, int samples, int threads, int throughputPool, int rounds,
-                    Duration round) {
-        static final Settings DEFAULT = new Settings(10_000, 16, 500, 64, 8, 6, Duration.ofMillis(500));
-        static final Settings FULL = new Settings(10_000, 16, 5_000, 64, 8, 30, Duration.ofSeconds(1));
+                    Duration round, int waiters, int herdRounds) {
+        static final Settings DEFAULT = new Settings(10_000, 16, 500, 64, 8, 6, Duration.ofMillis(500), 50, 4);
+        static final Settings FULL = new Settings(10_000, 16, 5_000, 64, 8, 30, Duration.ofSeconds(1), 1000, 5);
     }
 
     private final String db;
@@ -98,11 +122,11 @@ final class PooledScale {
     /** @return the figures of {@code heldAtOnce} and {@code throughput} on {@code db} */
     static List<RunResult> run(String db, Settings settings, Progress progress) throws Exception {
         PooledScale scale = new PooledScale(db, settings, progress);
-        return List.of(scale.heldAtOnce(), scale.throughput());
+        return List.of(scale.heldAtOnce(), scale.throughput(), scale.herd());
     }
 
     /** How many benchmarks {@link #run} reports, for the progress count. */
-    static final int RUNS = 2;
+    static final int RUNS = 3;
 
     private RunResult heldAtOnce() throws Exception {
         Map<String, String> parameters = new LinkedHashMap<>();
@@ -282,6 +306,207 @@ final class PooledScale {
         }
         long elapsed = System.nanoTime() - begin;
         return total * 1e9 / elapsed;
+    }
+
+    private RunResult herd() throws Exception {
+        int waiters;
+        try (Connection observer = database.connect()) {
+            waiters = Math.min(settings.waiters(), freeConnections(observer) - 1 - HEADROOM);
+        }
+        if (waiters < 1) {
+            throw new IllegalStateException("the server has no connections left for a herd");
+        }
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("db", db);
+        parameters.put("waiters", Integer.toString(waiters));
+        parameters.put("pool", Integer.toString(waiters + 1));
+        BenchmarkParams params = Measured.params(HERD, Mode.SampleTime, TimeUnit.MICROSECONDS, 1,
+                settings.herdRounds(), TimeValue.NONE, parameters);
+        progress.begin(Progress.name(params));
+        if (waiters < settings.waiters()) {
+            progress.detail("a herd of " + waiters + " waiters, not " + settings.waiters() + ": the server has no more"
+                    + " connections free");
+        }
+        SampleBuffer dlock = new SampleBuffer();
+        SampleBuffer raw = new SampleBuffer();
+        String key = KEY + "herd";
+        try (HikariDataSource pool = database.pool("dlock-bench-herd", waiters + 1, Duration.ofSeconds(30));
+             Connection observer = database.connect()) {
+            RawStatements.WaitCount waiting = database.raw().waitCount(observer, sessions(pool, waiters + 1));
+            DataSourceLocks locks = Locks.forDataSource(pool);
+            Object databaseKey = locks.lock(key).databaseKey();
+            for (int round = -1; round < settings.herdRounds(); round++) {
+                boolean dlockFirst = round % 2 == 0;
+                for (int i = 0; i < 2; i++) {
+                    boolean isDlock = (i == 0) == dlockFirst;
+                    long[] handoffs = isDlock ? dlockHerd(locks, key, waiters, waiting)
+                            : rawHerd(pool, databaseKey, waiters, waiting);
+                    if (round >= 0) {
+                        for (long nanos : handoffs) {
+                            (isDlock ? dlock : raw).add(nanos);
+                        }
+                    }
+                    progress.detail(String.format(Locale.ROOT, "%s round %d, %s: handoff median %.0f µs",
+                            round < 0 ? "warm-up" : "measured", round + 1, isDlock ? "dlock" : "raw",
+                            median(handoffs) / 1e3));
+                }
+            }
+        }
+        IterationResult iteration = Measured.iteration(params);
+        iteration.addResult(new SampleTimeResult(ResultRole.PRIMARY, "dlock", dlock, TimeUnit.MICROSECONDS));
+        iteration.addResult(new SampleTimeResult(ResultRole.SECONDARY, RAW, raw, TimeUnit.MICROSECONDS));
+        iteration.addResult(new Measured.Value(ResultRole.SECONDARY, ASKED_WAITERS, settings.waiters(), "waiters"));
+        progress.end();
+        return Measured.run(params, List.of(iteration));
+    }
+
+    /** @return how many more connections the server accepts now (PostgreSQL: not counting its reserved ones) */
+    private int freeConnections(Connection observer) throws SQLException {
+        String sql = database.raw() == RawStatements.POSTGRESQL
+                ? "SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int"
+                        + " - (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')"
+                : "SELECT @@max_connections - (SELECT COUNT(*) FROM information_schema.PROCESSLIST)";
+        try (Statement statement = observer.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
+    /** @return the server's ids of the sessions of all {@code size} connections of the pool */
+    private List<Long> sessions(HikariDataSource pool, int size) throws SQLException {
+        List<Connection> borrowed = new ArrayList<>();
+        List<Long> ids = new ArrayList<>();
+        try {
+            for (int i = 0; i < size; i++) {
+                Connection connection = pool.getConnection();
+                borrowed.add(connection);
+                ids.add(database.raw().sessionId(connection));
+            }
+        } finally {
+            for (Connection connection : borrowed) {
+                connection.close();
+            }
+        }
+        return ids;
+    }
+
+    /** One herd through dlock: @return its handoffs, in nanoseconds */
+    private long[] dlockHerd(DataSourceLocks locks, String key, int waiters, RawStatements.WaitCount waiting)
+            throws Exception {
+        DistributedLock holder = locks.lock(key);
+        UncontendedBenchmark.check(holder.tryAcquire());
+        return herd(waiters, waiting, () -> {
+            DistributedLock lock = locks.lock(key);
+            return lastRelease -> {
+                lock.acquire();
+                long handoff = System.nanoTime() - lastRelease.get();
+                lastRelease.set(System.nanoTime());
+                lock.release();
+                return handoff;
+            };
+        }, holder::release);
+    }
+
+    /** One herd of the raw blocking statement, on the pool's connections: @return its handoffs, in nanoseconds */
+    private long[] rawHerd(HikariDataSource pool, Object databaseKey, int waiters, RawStatements.WaitCount waiting)
+            throws Exception {
+        try (Connection holderConnection = pool.getConnection()) {
+            RawStatements.RawLock holder = database.raw().lockOn(holderConnection, databaseKey);
+            UncontendedBenchmark.check(holder.tryLock());
+            return herd(waiters, waiting, () -> {
+                Connection connection = pool.getConnection();
+                RawStatements.RawLock lock = database.raw().lockOn(connection, databaseKey);
+                return lastRelease -> {
+                    try (connection) {
+                        lock.lock();
+                        long handoff = System.nanoTime() - lastRelease.get();
+                        lastRelease.set(System.nanoTime());
+                        UncontendedBenchmark.check(lock.unlock());
+                        return handoff;
+                    }
+                };
+            }, () -> UncontendedBenchmark.check(holder.unlock()));
+        }
+    }
+
+    /**
+     * What a waiter of a herd does: it waits, and once granted, reads when the release call that let it through
+     * started, notes when its own starts, and releases.
+     */
+    @FunctionalInterface
+    private interface Waiter {
+        /** @return nanoseconds from the start of the release call that let it through to its grant */
+        long await(AtomicLong lastRelease) throws Exception;
+    }
+
+    /** Prepares a waiter (its lock, its connection) in its own thread. */
+    @FunctionalInterface
+    private interface WaiterFactory {
+        Waiter prepare() throws Exception;
+    }
+
+    /** The holder's release. */
+    @FunctionalInterface
+    private interface Release {
+        void run() throws Exception;
+    }
+
+    /**
+     * Starts {@code waiters} threads, waits until the server shows them all waiting, releases, and times each
+     * handoff: from the start of the release call that let a waiter through to its grant.
+     */
+    private static long[] herd(int waiters, RawStatements.WaitCount waiting, WaiterFactory factory, Release release)
+            throws Exception {
+        AtomicLong lastRelease = new AtomicLong();
+        long[] handoffs = new long[waiters];
+        AtomicInteger granted = new AtomicInteger();
+        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < waiters; i++) {
+            Thread thread = new Thread(() -> {
+                try {
+                    Waiter waiter = factory.prepare();
+                    long handoff = waiter.await(lastRelease);
+                    handoffs[granted.getAndIncrement()] = handoff;
+                } catch (Throwable e) {
+                    failures.add(e);
+                }
+            }, "dlock-bench-herd-" + i);
+            threads.add(thread);
+            thread.start();
+        }
+        try {
+            long deadline = System.nanoTime() + SANITY_NANOS;
+            while (waiting.count() < waiters) {
+                if (!failures.isEmpty()) {
+                    throw new IllegalStateException("a waiter of the herd failed", failures.peek());
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new TimeoutException("the database never showed the " + waiters + " waiters waiting");
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            lastRelease.set(System.nanoTime());
+            release.run();
+            for (Thread thread : threads) {
+                thread.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline + SANITY_NANOS - System.nanoTime())));
+            }
+        } finally {
+            threads.forEach(Thread::interrupt); // only those still waiting, after a failure
+        }
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("a waiter of the herd failed", failures.peek());
+        }
+        if (granted.get() != waiters) {
+            throw new IllegalStateException("only " + granted.get() + " of " + waiters + " waiters were granted");
+        }
+        return handoffs;
+    }
+
+    private static double median(long[] values) {
+        long[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        return sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
     }
 
     private static TimeValue timeValue(Duration duration) {

@@ -43,9 +43,12 @@ class BenchmarkSmokeTest {
     /** The loss measurement at its shortest: the suite's watch, one unmeasured sample and five measured ones. */
     private static final LossBenchmark.Settings BRIEF_LOSS =
             new LossBenchmark.Settings(Duration.ofMillis(100), Duration.ofMillis(50), 1, 5);
-    /** The pooled measurements at their smallest: 50 locks through a pool of 4, 4 threads on a pool of 2. */
+    /**
+     * The pooled measurements at their smallest: 50 locks through a pool of 4, 4 threads on a pool of 2, a herd of
+     * 5 waiters.
+     */
     private static final PooledScale.Settings BRIEF_POOLED =
-            new PooledScale.Settings(50, 4, 20, 4, 2, 1, Duration.ofMillis(100));
+            new PooledScale.Settings(50, 4, 20, 4, 2, 1, Duration.ofMillis(100), 5, 1);
     private static final Pattern PROGRESS_LINE =
             Pattern.compile("\\[(\\d+)/(\\d+)] \\w+\\.\\w+ db=[\\w-]+( \\w+=\\w+)* \\.\\.\\. done in [0-9.]+ s");
 
@@ -154,7 +157,8 @@ class BenchmarkSmokeTest {
 
         assertProgressLines(printed, PooledScale.RUNS);
         assertEquals(List.of("PooledScale.heldAtOnce db=" + db + " locks=50 pool=4",
-                "PooledScale.throughput db=" + db + " pool=2 threads=4"),
+                "PooledScale.throughput db=" + db + " pool=2 threads=4",
+                "PooledScale.herd db=" + db + " pool=6 waiters=5"),
                 results.stream().map(r -> Progress.name(r.getParams())).toList());
         RunResult held = results.get(0);
         assertEquals(BRIEF_POOLED.samples(), held.getPrimaryResult().getSampleCount(), "timed pairs at the load");
@@ -170,6 +174,13 @@ class BenchmarkSmokeTest {
         assertTrue(throughput.getPrimaryResult().getScore() > 0, "multiplexed acquisitions");
         assertTrue(throughput.getSecondaryResults().get(PooledScale.BORROW_PER_LOCK).getScore() > 0,
                 "borrow-per-lock acquisitions");
+        RunResult herd = results.get(2);
+        // one handoff per waiter and round, each a sane time: positive, under the sanity bound of a minute
+        assertEquals(5, herd.getPrimaryResult().getSampleCount(), "dlock's handoffs");
+        assertEquals(5, herd.getSecondaryResults().get(PooledScale.RAW).getSampleCount(), "raw handoffs");
+        double slowest = herd.getPrimaryResult().getStatistics().getMax();
+        assertTrue(herd.getPrimaryResult().getStatistics().getMin() > 0 && slowest < 60e6,
+                () -> "a handoff of " + slowest + " µs");
         ByteArrayOutputStream json = new ByteArrayOutputStream();
         ResultFormatFactory.getInstance(ResultFormatType.JSON, new PrintStream(json, true, StandardCharsets.UTF_8))
                 .writeOut(results);
@@ -184,6 +195,8 @@ class BenchmarkSmokeTest {
                 .matcher(text).find(), () -> "the report lacks borrow-per-lock's row:\n" + text);
         assertTrue(Pattern.compile("(?m)^ +" + label + " +4 +2 +\\d+ +\\d+ +[0-9.]+ .*(met|missed by [0-9.]+)$")
                 .matcher(text).find(), () -> "the report lacks the throughput row:\n" + text);
+        assertTrue(Pattern.compile("(?m)^ +" + label + " +5 +6 +dlock release\\(\\) → acquire\\(\\) +5 .*(met|missed by \\d+ µs)$")
+                .matcher(text).find(), () -> "the report lacks the herd's row:\n" + text);
     }
 
     @Test

@@ -218,6 +218,27 @@ class ReportTest {
                 + " | missed by 0.01 |");
     }
 
+    @Test
+    void herdHandoffWithinOneMillisecondOfRawIsMetAndAFewerWaitersThanAskedAreShown() {
+        // µs: raw handoffs 100, dlock's 1100 (exactly 1 ms more) or 1101; 150 waiters measured of 1000 asked
+        String atTarget = markdown(List.of(herd(1100)));
+        String over = markdown(List.of(herd(1101)));
+
+        assertRow(atTarget, "| PostgreSQL | 150 (of 1000 asked) | 151 | raw unlock → raw blocking statement | 1 | 100 | 100"
+                + " |  |  |");
+        assertRow(atTarget, "| PostgreSQL | 150 (of 1000 asked) | 151 | dlock release() → acquire() | 1 | 1100 | 1100"
+                + " | +1000 | met |");
+        assertRow(over, "| PostgreSQL | 150 (of 1000 asked) | 151 | dlock release() → acquire() | 1 | 1101 | 1101"
+                + " | +1001 | missed by 1 µs |");
+    }
+
+    private static RunResult herd(double dlock) {
+        return run("PooledScale.herd", Map.of("waiters", "150", "pool", "151"), List.of(List.of(
+                value(ResultRole.PRIMARY, "dlock", dlock),
+                value(ResultRole.SECONDARY, PooledScale.RAW, 100),
+                value(ResultRole.SECONDARY, PooledScale.ASKED_WAITERS, 1000))));
+    }
+
     /** One run of {@link PooledBenchmark}: floor 80, raw 100, through the pool {@code pooled} µs. */
     private static RunResult pooledTurns(double pooled) {
         return run("PooledBenchmark.turns", Map.of(), List.of(List.of(
