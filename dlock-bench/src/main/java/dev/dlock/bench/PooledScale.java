@@ -56,7 +56,8 @@ import org.openjdk.jmh.util.SampleBuffer;
  *       left to lend within its connection timeout (250 ms).</li>
  *   <li>{@code throughput}: {@code threads} threads, each on keys of its own, {@code tryAcquire()} +
  *       {@code release()} in a loop through a pool of {@code pool} connections, multiplexed and borrow-per-lock
- *       taking turns in rounds (alternating which goes first); acquisitions per second of each, per round.</li>
+ *       taking turns in rounds (alternating which goes first); acquisitions per second of each, per round, and
+ *       the connections the pool had lent at the middle of the round.</li>
  *   <li>{@code herd}: {@code waiters} threads wait in {@code acquire()} through {@code Locks.forDataSource(pool)}
  *       for one key its holder (a {@code tryAcquire()} on the same pool) holds; once the server shows them all
  *       waiting, the holder releases, and each waiter, granted, releases in turn: a handoff is the time from a
@@ -77,6 +78,9 @@ final class PooledScale {
     /** The figures of {@code throughput}: the primary, and the secondary. */
     static final String MULTIPLEXED = "multiplexed";
     static final String BORROW_PER_LOCK = "borrowPerLock";
+    /** Secondary figures of {@code throughput}: the connections the pool had lent at the middle of a round. */
+    static final String MULTIPLEXED_CONNECTIONS = "multiplexedConnections";
+    static final String BORROW_PER_LOCK_CONNECTIONS = "borrowPerLockConnections";
     /** The secondary figure of {@code herd}: the raw herd's handoffs; and how many waiters were asked for. */
     static final String RAW = "raw";
     static final String ASKED_WAITERS = "askedWaiters";
@@ -250,18 +254,25 @@ final class PooledScale {
             DataSourceLocks perLock = Locks.forDataSource(pool, 1);
             for (int round = -1; round < settings.rounds(); round++) {
                 boolean multiplexedFirst = round % 2 == 0;
-                double first = rate(crew, multiplexedFirst ? multiplexed : perLock);
-                double second = rate(crew, multiplexedFirst ? perLock : multiplexed);
-                double multiplexedRate = multiplexedFirst ? first : second;
-                double perLockRate = multiplexedFirst ? second : first;
-                progress.detail(String.format(Locale.ROOT, "%s round %d: multiplexed %.0f acq/s, borrow-per-lock"
-                        + " %.0f acq/s", round < 0 ? "warm-up" : "measured", round + 1, multiplexedRate, perLockRate));
+                Round first = round(crew, pool, multiplexedFirst ? multiplexed : perLock);
+                Round second = round(crew, pool, multiplexedFirst ? perLock : multiplexed);
+                Round multiplexedRound = multiplexedFirst ? first : second;
+                Round perLockRound = multiplexedFirst ? second : first;
+                double multiplexedRate = multiplexedRound.rate();
+                double perLockRate = perLockRound.rate();
+                progress.detail(String.format(Locale.ROOT, "%s round %d: multiplexed %.0f acq/s on %d connections,"
+                        + " borrow-per-lock %.0f acq/s on %d", round < 0 ? "warm-up" : "measured", round + 1,
+                        multiplexedRate, multiplexedRound.connections(), perLockRate, perLockRound.connections()));
                 if (round >= 0) {
                     IterationResult iteration = Measured.iteration(params);
                     iteration.addResult(new Measured.Value(ResultRole.PRIMARY, MULTIPLEXED, multiplexedRate,
                             "ops/s"));
                     iteration.addResult(new Measured.Value(ResultRole.SECONDARY, BORROW_PER_LOCK, perLockRate,
                             "ops/s"));
+                    iteration.addResult(new Measured.Value(ResultRole.SECONDARY, MULTIPLEXED_CONNECTIONS,
+                            multiplexedRound.connections(), "connections"));
+                    iteration.addResult(new Measured.Value(ResultRole.SECONDARY, BORROW_PER_LOCK_CONNECTIONS,
+                            perLockRound.connections(), "connections"));
                     rounds.add(iteration);
                 }
             }
@@ -273,8 +284,12 @@ final class PooledScale {
         return Measured.run(params, rounds);
     }
 
-    /** One round of the crew on {@code locks}: @return its acquisitions per second */
-    private double rate(ExecutorService crew, DataSourceLocks locks) throws Exception {
+    /** One crew's round: its acquisitions per second, and the pool's connections lent at its middle. */
+    private record Round(double rate, int connections) {
+    }
+
+    /** One round of the crew on {@code locks}, through {@code pool}. */
+    private Round round(ExecutorService crew, HikariDataSource pool, DataSourceLocks locks) throws Exception {
         CountDownLatch start = new CountDownLatch(1);
         CountDownLatch ready = new CountDownLatch(settings.threads());
         long roundNanos = settings.round().toNanos();
@@ -300,12 +315,14 @@ final class PooledScale {
         long begin = System.nanoTime();
         deadline[0] = begin + roundNanos;
         start.countDown();
+        WaitingBenchmark.parkFor(roundNanos / 2);
+        int connections = pool.getHikariPoolMXBean().getActiveConnections();
         long total = 0;
         for (Future<Long> count : counts) {
             total += count.get();
         }
         long elapsed = System.nanoTime() - begin;
-        return total * 1e9 / elapsed;
+        return new Round(total * 1e9 / elapsed, connections);
     }
 
     private RunResult herd() throws Exception {

@@ -428,7 +428,8 @@ final class Report {
     private Table pooledThroughput() {
         Table table = new Table("11. Throughput through a pool: N threads, each on keys of its own, tryAcquire() +"
                 + " release() in a loop (acquisitions/s)", "database", "threads", "pool", "borrow-per-lock",
-                "multiplexed", "multiplexed / borrow-per-lock", "ratio per round", "target");
+                "multiplexed", "multiplexed / borrow-per-lock", "ratio per round", "connections lent (borrow-per-lock,"
+                + " multiplexed)", "target");
         for (String db : dbs) {
             Optional<RunResult> result = find("PooledScale.throughput", db, Map.of());
             if (result.isEmpty()) {
@@ -444,13 +445,17 @@ final class Report {
             table.row(label(db), result.get().getParams().getParam("threads"),
                     result.get().getParams().getParam("pool"), rate(median(perLock)), rate(median(multiplexed)),
                     fixed2(ratio), Arrays.stream(ratios).mapToObj(Report::fixed2).collect(Collectors.joining(" ")),
+                    String.format(Locale.ROOT, "%.0f, %.0f",
+                            median(rounds(result.get(), PooledScale.BORROW_PER_LOCK_CONNECTIONS)),
+                            median(rounds(result.get(), PooledScale.MULTIPLEXED_CONNECTIONS))),
                     target(POOLED_THROUGHPUT_MIN_RATIO - ratio, 2, ""));
         }
         table.note("Measured by the suite, not JMH: one crew of threads, on one HikariCP pool, in rounds that"
                 + " alternate between Locks.forDataSource(pool) (multiplexed: requests that do not wait share"
                 + " connections) and Locks.forDataSource(pool, 1) (borrow-per-lock: each held lock on a connection"
                 + " of its own), alternating which goes first; the rates are the medians of the rounds, the ratio"
-                + " the median of the rounds' ratios. Target: multiplexed at least " + POOLED_THROUGHPUT_MIN_RATIO
+                + " the median of the rounds' ratios; connections lent: the pool's active connections at the middle"
+                + " of a round, median of the rounds. Target: multiplexed at least " + POOLED_THROUGHPUT_MIN_RATIO
                 + " × borrow-per-lock.");
         return table;
     }

@@ -70,8 +70,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * by the suite itself, not by JMH, always in this JVM, and first: {@code waiting} before any other run has left
  * threads behind in it, then {@code loss} (a proxy in this JVM stands in front of each server, which must be
  * reached over TCP). The part {@code pooled} is both: {@link PooledScale} (locks held at once through a pool,
- * and the throughput of 64 threads), measured by the suite after {@code loss}, and {@link PooledBenchmark} (an
- * uncontended pair through a pool), a JMH benchmark.
+ * the throughput of 64 threads, and a herd of waiters on one key), measured by the suite after {@code loss}, and
+ * {@link PooledBenchmark} (an uncontended pair through a pool), a JMH benchmark.
  */
 public final class Suite {
     /** One benchmark class, and how {@code --full} lengthens it. */
@@ -302,9 +302,10 @@ public final class Suite {
         }
         if (pooled != null) {
             out.append(String.format(Locale.ROOT, "  pooled: in this JVM, %,d locks held through a pool of %d, %d"
-                            + " timed pairs at that load; %d threads on a pool of %d, %d rounds of %d ms per crew%s\n",
+                            + " timed pairs at that load; %d threads on a pool of %d, %d rounds of %d ms per crew;"
+                            + " a herd of %,d waiters (or as many as the server's connections allow), %d rounds%s\n",
                     pooled.locks(), pooled.heldPool(), pooled.samples(), pooled.threads(), pooled.throughputPool(),
-                    pooled.rounds(), pooled.round().toMillis(),
+                    pooled.rounds(), pooled.round().toMillis(), pooled.waiters(), pooled.herdRounds(),
                     full ? " (--full)" : " (default; figures are indicative)"));
         }
         return out.toString();

@@ -193,7 +193,7 @@ class BenchmarkSmokeTest {
                 .matcher(text).find(), () -> "the report lacks the row of 50 held locks:\n" + text);
         assertTrue(Pattern.compile("(?m)^ +" + label + " +forDataSource\\(pool, 1\\) +4 +4 of 50 +4")
                 .matcher(text).find(), () -> "the report lacks borrow-per-lock's row:\n" + text);
-        assertTrue(Pattern.compile("(?m)^ +" + label + " +4 +2 +\\d+ +\\d+ +[0-9.]+ .*(met|missed by [0-9.]+)$")
+        assertTrue(Pattern.compile("(?m)^ +" + label + " +4 +2 +\\d+ +\\d+ +[0-9.]+ .* [0-2], [0-2] +(met|missed by [0-9.]+)$")
                 .matcher(text).find(), () -> "the report lacks the throughput row:\n" + text);
         assertTrue(Pattern.compile("(?m)^ +" + label + " +5 +6 +dlock release\\(\\) → acquire\\(\\) +5 .*(met|missed by \\d+ µs)$")
                 .matcher(text).find(), () -> "the report lacks the herd's row:\n" + text);

@@ -213,9 +213,9 @@ class ReportTest {
         // 0.99, 0.50, 2.00: median 0.99, missed by 0.01
         RunResult below = throughput(new double[] {990, 500, 2000}, new double[] {1000, 1000, 1000});
 
-        assertRow(markdown(List.of(equal)), "| PostgreSQL | 64 | 8 | 1000 | 1000 | 1.00 | 1.00 0.50 2.00 | met |");
+        assertRow(markdown(List.of(equal)), "| PostgreSQL | 64 | 8 | 1000 | 1000 | 1.00 | 1.00 0.50 2.00 | 8, 2 | met |");
         assertRow(markdown(List.of(below)), "| PostgreSQL | 64 | 8 | 1000 | 990 | 0.99 | 0.99 0.50 2.00"
-                + " | missed by 0.01 |");
+                + " | 8, 2 | missed by 0.01 |");
     }
 
     @Test
@@ -254,7 +254,9 @@ class ReportTest {
         List<IterationResult> rounds = new ArrayList<>();
         for (int i = 0; i < multiplexed.length; i++) {
             rounds.add(iteration(params, List.of(value(ResultRole.PRIMARY, PooledScale.MULTIPLEXED, multiplexed[i]),
-                    value(ResultRole.SECONDARY, PooledScale.BORROW_PER_LOCK, borrowPerLock[i]))));
+                    value(ResultRole.SECONDARY, PooledScale.BORROW_PER_LOCK, borrowPerLock[i]),
+                    value(ResultRole.SECONDARY, PooledScale.BORROW_PER_LOCK_CONNECTIONS, 8),
+                    value(ResultRole.SECONDARY, PooledScale.MULTIPLEXED_CONNECTIONS, 1 + i))));
         }
         return new RunResult(params, List.of(new BenchmarkResult(params, rounds)));
     }
