@@ -31,8 +31,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * lock takes a slot on a shared session, borrowing a connection from the pool when none is shared, and gives it
  * back with its last slot.
  *
- * <p>The three calls run in turns, each timed on its own; {@link TurnsProfiler} reports them as
- * {@code selectOneTwice}, {@code rawTryLockUnlock} and {@code pooledTryAcquireRelease}.
+ * <p>The four calls run in turns, each timed on its own; {@link TurnsProfiler} reports them as
+ * {@code selectOneTwice}, {@code rawTryLockUnlock}, {@code pooledRawTryLockUnlock} (the raw pair on a connection
+ * borrowed from the pool for it: what the pool itself adds) and {@code pooledTryAcquireRelease}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,7 +50,9 @@ public class PooledBenchmark {
     @Param(BenchDatabase.POSTGRESQL)
     public String db;
 
+    private BenchDatabase database;
     private Connection connection;
+    private Object pooledRawKey;
     private PreparedStatement selectOne;
     private RawStatements.RawLock raw;
     private HikariDataSource pool;
@@ -72,6 +75,20 @@ public class PooledBenchmark {
             void run(PooledBenchmark b) throws SQLException {
                 UncontendedBenchmark.check(b.raw.tryLock());
                 UncontendedBenchmark.check(b.raw.unlock());
+            }
+        },
+        /**
+         * The raw try statement and unlock on a connection borrowed from the pool for the pair (statements
+         * prepared on it each time): what the pool adds to the raw pair, without dlock.
+         */
+        POOLED_RAW_TRY_LOCK_UNLOCK("pooledRawTryLockUnlock") {
+            @Override
+            void run(PooledBenchmark b) throws SQLException {
+                try (Connection borrowed = b.pool.getConnection()) {
+                    RawStatements.RawLock lock = b.database.raw().lockOn(borrowed, b.pooledRawKey);
+                    UncontendedBenchmark.check(lock.tryLock());
+                    UncontendedBenchmark.check(lock.unlock());
+                }
             }
         },
         /** dlock's {@code tryAcquire()} and {@code release()} through the pool, a new lock object each time. */
@@ -102,8 +119,9 @@ public class PooledBenchmark {
      */
     @Setup
     public void connect() throws SQLException {
-        BenchDatabase database = BenchDatabase.of(db);
+        database = BenchDatabase.of(db);
         connection = database.connect();
+        pooledRawKey = Locks.forConnection(connection, KEY + ":raw-pooled").databaseKey();
         selectOne = connection.prepareStatement("SELECT 1");
         raw = database.raw().lockOn(connection, Locks.forConnection(connection, KEY + ":raw").databaseKey());
         pool = database.pool("dlock-bench-pooled", POOL_SIZE, Duration.ofSeconds(30));

@@ -413,6 +413,11 @@ final class Report {
             table.row(label(db), "raw try-lock + unlock, dedicated connection", micros(raw.get().p50()),
                     micros(raw.get().p99()), String.format(Locale.ROOT, "%.2f × floor",
                             raw.get().p50() / floor.get().p50()), "");
+            result.filter(r -> r.getSecondaryResults().containsKey("pooledRawTryLockUnlock"))
+                    .map(r -> Figures.of(r, "pooledRawTryLockUnlock"))
+                    .ifPresent(pooledRaw -> table.row(label(db), "raw try-lock + unlock, connection borrowed per pair",
+                            micros(pooledRaw.p50()), micros(pooledRaw.p99()), String.format(Locale.ROOT,
+                                    "%.2f × raw try", pooledRaw.p50() / raw.get().p50()), ""));
             double ratio = pooled.get().p50() / raw.get().p50();
             table.row(label(db), "forDataSource(pool): lock(key).tryAcquire() + release()",
                     micros(pooled.get().p50()), micros(pooled.get().p99()),
@@ -420,7 +425,9 @@ final class Report {
         }
         table.note("Timed in turns within one run, as in table 1: the floor and the raw statements on a dedicated"
                 + " connection, dlock through DataSourceLocks on a HikariCP pool of " + PooledBenchmark.POOL_SIZE
-                + " (a new lock object per pair; the pair borrows a connection from the pool and gives it back)."
+                + " (a new lock object per pair; the pair borrows a connection from the pool and gives it back);"
+                + " the raw pair on a connection borrowed from that pool for it, its statements prepared each time, is"
+                + " what the pool adds without dlock."
                 + " Target: dlock / raw at most " + POOLED_MAX_RATIO + ".");
         return table;
     }

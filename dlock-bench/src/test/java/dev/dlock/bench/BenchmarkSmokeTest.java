@@ -136,7 +136,8 @@ class BenchmarkSmokeTest {
     void pooledBenchmarkRunsAndReports(String db) throws RunnerException {
         Collection<RunResult> results = assertRunsAndReports(db, PooledBenchmark.class, "10. Uncontended acquire");
         for (RunResult result : results) {
-            for (String call : List.of("selectOneTwice", "rawTryLockUnlock", "pooledTryAcquireRelease")) {
+            for (String call : List.of("selectOneTwice", "rawTryLockUnlock", "pooledRawTryLockUnlock",
+                    "pooledTryAcquireRelease")) {
                 Result<?> figures = result.getSecondaryResults().get(call);
                 assertTrue(figures != null && figures.getStatistics().getN() > 0, () -> "no samples of " + call);
             }

@@ -200,6 +200,8 @@ class ReportTest {
         String over = markdown(List.of(pooledTurns(111)));
 
         assertRow(atTarget, "| PostgreSQL | raw try-lock + unlock, dedicated connection | 100 | 100 | 1.25 × floor |  |");
+        assertRow(atTarget, "| PostgreSQL | raw try-lock + unlock, connection borrowed per pair | 105 | 105"
+                + " | 1.05 × raw try |  |");
         assertRow(atTarget, "| PostgreSQL | forDataSource(pool): lock(key).tryAcquire() + release() | 110 | 110"
                 + " | 1.10 × raw try | met |");
         assertRow(over, "| PostgreSQL | forDataSource(pool): lock(key).tryAcquire() + release() | 111 | 111"
@@ -245,6 +247,7 @@ class ReportTest {
                 value(ResultRole.PRIMARY, "turns", 300),
                 value(ResultRole.SECONDARY, "selectOneTwice", 80),
                 value(ResultRole.SECONDARY, "rawTryLockUnlock", 100),
+                value(ResultRole.SECONDARY, "pooledRawTryLockUnlock", 105),
                 value(ResultRole.SECONDARY, "pooledTryAcquireRelease", pooled))));
     }
 
