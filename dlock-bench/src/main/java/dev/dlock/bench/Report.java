@@ -426,7 +426,7 @@ final class Report {
         table.note("Timed in turns within one run, as in table 1: the floor and the raw statements on a dedicated"
                 + " connection, dlock through DataSourceLocks on a HikariCP pool of " + PooledBenchmark.POOL_SIZE
                 + " (a new lock object per pair; the pair borrows a connection from the pool and gives it back);"
-                + " the raw pair on a connection borrowed from that pool for it, its statements prepared each time, is"
+                + " the raw pair on a connection borrowed from that pool for it, its statements prepared once per pooled connection, is"
                 + " what the pool adds without dlock."
                 + " Target: dlock / raw at most " + POOLED_MAX_RATIO + ".");
         return table;
