@@ -1,5 +1,7 @@
 package dev.dlock.bench;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.dlock.spi.LockProvider;
 import dev.dlock.tck.JdbcUrls;
 import dev.dlock.tck.MariaDbDatabase;
@@ -14,6 +16,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -171,6 +174,23 @@ final class BenchDatabase {
      */
     Connection connectAt(InetSocketAddress address) throws SQLException {
         return DriverManager.getConnection(JdbcUrls.at(jdbcUrl(), address));
+    }
+
+    /**
+     * @param name              the pool's name, for its threads
+     * @param size              its fixed number of connections, all opened at start
+     * @param connectionTimeout how long a borrower waits for a free connection before the pool throws (at
+     *                          least 250 ms, HikariCP's floor)
+     * @return a HikariCP pool on this server, opened with its JDBC URL; the caller closes it
+     */
+    HikariDataSource pool(String name, int size, Duration connectionTimeout) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl());
+        config.setMaximumPoolSize(size);
+        config.setMinimumIdle(size);
+        config.setConnectionTimeout(connectionTimeout.toMillis());
+        config.setPoolName(name);
+        return new HikariDataSource(config);
     }
 
     private String jdbcUrl() {

@@ -23,7 +23,9 @@ import org.openjdk.jmh.util.Statistics;
  * they wait at most 2 × raw (or under 0.3% of a core), and an interrupted waiter's call ending within 50 ms (p99).
  * Without a target: the time from a freeze of a watched holder's link to the loss callback, beside the watch's
  * loss bound; and what one more acquire + release costs on a session that holds N locks (issue 15), beside the
- * same at N = 0.
+ * same at N = 0. Through a pool ({@code Locks.forDataSource}, issue 15): locks held at once on at most one
+ * connection per {@value dev.dlock.Locks#DEFAULT_LOCKS_PER_SESSION}, an uncontended acquire + release at most 1.10 ×
+ * the raw statements on a dedicated connection, and 64 threads' throughput at least that of borrow-per-lock.
  */
 final class Report {
     private static final double UNCONTENDED_MAX_RATIO = 1.05;
@@ -33,6 +35,8 @@ final class Report {
     private static final double WAITING_CPU_MAX_RATIO = 2;
     private static final double WAITING_CPU_ALWAYS_MET_PERCENT = 0.3;
     private static final double INTERRUPT_MAX_P99_MS = 50;
+    private static final double POOLED_MAX_RATIO = 1.10;
+    private static final double POOLED_THROUGHPUT_MIN_RATIO = 1.0;
     /** The calls {@link ScaleBenchmark} times in turns: figure name, and the row's text, in the table's order. */
     private static final List<Map.Entry<String, String>> SCALE_CALLS = List.of(
             Map.entry("selectOneTwice", "SELECT 1 twice"),
@@ -49,7 +53,7 @@ final class Report {
 
     List<Table> tables() {
         List<Table> tables = new ArrayList<>(List.of(uncontended(), timeouts(), handoff(), contention(), waiting(),
-                interrupts(), losses(), scale()));
+                interrupts(), losses(), scale(), heldAtOnce(), pooledUncontended(), pooledThroughput(), herd()));
         tables.removeIf(Table::isEmpty);
         return tables;
     }
@@ -345,6 +349,161 @@ final class Report {
                 + " throughout; the three calls are timed in turns on it, as in table 1, dlock's and the raw"
                 + " statements on one further key. p50 / N=0: against the same call's p50 with no lock held.");
         return table;
+    }
+
+    private Table heldAtOnce() {
+        Table table = new Table("9. Held at once through a pool: N locks on distinct keys, and one more acquire +"
+                + " release at that load", "database", "factory", "pool", "locks held", "connections used",
+                "heap per held lock (bytes, approx.)", "one more p50 (µs)", "one more p99 (µs)", "target");
+        for (String db : dbs) {
+            Optional<RunResult> result = find("PooledScale.heldAtOnce", db, Map.of());
+            if (result.isEmpty()) {
+                continue;
+            }
+            RunResult run = result.get();
+            int locks = Integer.parseInt(run.getParams().getParam("locks"));
+            String pool = run.getParams().getParam("pool");
+            Figures oneMore = Figures.of(run);
+            int connections = (int) Math.round(secondary(run, PooledScale.CONNECTIONS));
+            table.row(label(db), "forDataSource(pool)", pool, Integer.toString(locks), Integer.toString(connections),
+                    String.format(Locale.ROOT, "%.0f", secondary(run, PooledScale.BYTES_PER_LOCK)),
+                    micros(oneMore.p50()), micros(oneMore.p99()),
+                    connectionsVerdict(locks, connections, dev.dlock.Locks.DEFAULT_LOCKS_PER_SESSION));
+            table.row(label(db), "forDataSource(pool, 1)", pool,
+                    Math.round(secondary(run, PooledScale.PER_LOCK_HELD)) + " of " + locks,
+                    Long.toString(Math.round(secondary(run, PooledScale.PER_LOCK_CONNECTIONS))), "", "", "", "");
+        }
+        table.note("Measured by the suite, not JMH: one process takes the locks with tryAcquire() through a HikariCP"
+                + " pool and keeps them. Connections used: the pool's active connections (its MXBean) while they are"
+                + " held. Heap per held lock: used heap after a full GC, after taking them minus before, over their"
+                + " number: approximate, it includes the caller's lock objects and keys. One more: tryAcquire() +"
+                + " release() of a further key while they are held. Borrow-per-lock (a connection per held lock)"
+                + " then takes as many as the same pool lends, with nothing else held, each borrow given up after "
+                + PooledScale.SHORT_CONNECTION_TIMEOUT.toMillis() + " ms. Target: the held locks on at most one"
+                + " connection per " + dev.dlock.Locks.DEFAULT_LOCKS_PER_SESSION
+                + " (Locks.DEFAULT_LOCKS_PER_SESSION).");
+        return table;
+    }
+
+    /**
+     * @param locks       locks held at once
+     * @param connections the connections they took
+     * @param perSession  the most locks a connection carries
+     * @return the verdict: met if they took at most one connection per {@code perSession} locks (rounded up)
+     */
+    static String connectionsVerdict(int locks, int connections, int perSession) {
+        int most = (locks + perSession - 1) / perSession;
+        return "at most " + most + ": " + target(connections - most, 0, connections - most == 1 ? " connection"
+                : " connections");
+    }
+
+    private Table pooledUncontended() {
+        Table table = new Table("10. Uncontended acquire + release through a pool (µs per pair)",
+                "database", "calls", "p50", "p99", "p50 ratio", "target");
+        for (String db : dbs) {
+            Optional<RunResult> result = find("PooledBenchmark.turns", db, Map.of());
+            if (result.isEmpty()) {
+                continue;
+            }
+            Optional<Figures> floor = result.map(r -> Figures.of(r, "selectOneTwice"));
+            Optional<Figures> raw = result.map(r -> Figures.of(r, "rawTryLockUnlock"));
+            Optional<Figures> pooled = result.map(r -> Figures.of(r, "pooledTryAcquireRelease"));
+            table.row(label(db), "SELECT 1 twice (round-trip floor)", micros(floor.get().p50()),
+                    micros(floor.get().p99()), "", "");
+            table.row(label(db), "raw try-lock + unlock, dedicated connection", micros(raw.get().p50()),
+                    micros(raw.get().p99()), String.format(Locale.ROOT, "%.2f × floor",
+                            raw.get().p50() / floor.get().p50()), "");
+            result.filter(r -> r.getSecondaryResults().containsKey("pooledRawTryLockUnlock"))
+                    .map(r -> Figures.of(r, "pooledRawTryLockUnlock"))
+                    .ifPresent(pooledRaw -> table.row(label(db), "raw try-lock + unlock, connection borrowed per pair",
+                            micros(pooledRaw.p50()), micros(pooledRaw.p99()), String.format(Locale.ROOT,
+                                    "%.2f × raw try", pooledRaw.p50() / raw.get().p50()), ""));
+            double ratio = pooled.get().p50() / raw.get().p50();
+            table.row(label(db), "forDataSource(pool): lock(key).tryAcquire() + release()",
+                    micros(pooled.get().p50()), micros(pooled.get().p99()),
+                    String.format(Locale.ROOT, "%.2f × raw try", ratio), target(ratio - POOLED_MAX_RATIO, 2, ""));
+        }
+        table.note("Timed in turns within one run, as in table 1: the floor and the raw statements on a dedicated"
+                + " connection, dlock through DataSourceLocks on a HikariCP pool of " + PooledBenchmark.POOL_SIZE
+                + " (a new lock object per pair; the pair borrows a connection from the pool and gives it back);"
+                + " the raw pair on a connection borrowed from that pool for it, its statements prepared once per pooled connection, is"
+                + " what the pool adds without dlock."
+                + " Target: dlock / raw at most " + POOLED_MAX_RATIO + ".");
+        return table;
+    }
+
+    private Table pooledThroughput() {
+        Table table = new Table("11. Throughput through a pool: N threads, each on keys of its own, tryAcquire() +"
+                + " release() in a loop (acquisitions/s)", "database", "threads", "pool", "borrow-per-lock",
+                "multiplexed", "multiplexed / borrow-per-lock", "ratio per round", "connections lent (borrow-per-lock,"
+                + " multiplexed)", "target");
+        for (String db : dbs) {
+            Optional<RunResult> result = find("PooledScale.throughput", db, Map.of());
+            if (result.isEmpty()) {
+                continue;
+            }
+            double[] multiplexed = rounds(result.get(), null);
+            double[] perLock = rounds(result.get(), PooledScale.BORROW_PER_LOCK);
+            double[] ratios = new double[multiplexed.length];
+            for (int i = 0; i < ratios.length; i++) {
+                ratios[i] = multiplexed[i] / perLock[i];
+            }
+            double ratio = median(ratios);
+            table.row(label(db), result.get().getParams().getParam("threads"),
+                    result.get().getParams().getParam("pool"), rate(median(perLock)), rate(median(multiplexed)),
+                    fixed2(ratio), Arrays.stream(ratios).mapToObj(Report::fixed2).collect(Collectors.joining(" ")),
+                    String.format(Locale.ROOT, "%.0f, %.0f",
+                            median(rounds(result.get(), PooledScale.BORROW_PER_LOCK_CONNECTIONS)),
+                            median(rounds(result.get(), PooledScale.MULTIPLEXED_CONNECTIONS))),
+                    target(POOLED_THROUGHPUT_MIN_RATIO - ratio, 2, ""));
+        }
+        table.note("Measured by the suite, not JMH: one crew of threads, on one HikariCP pool, in rounds that"
+                + " alternate between Locks.forDataSource(pool) (multiplexed: requests that do not wait share"
+                + " connections) and Locks.forDataSource(pool, 1) (borrow-per-lock: each held lock on a connection"
+                + " of its own), alternating which goes first; the rates are the medians of the rounds, the ratio"
+                + " the median of the rounds' ratios; connections lent: the pool's active connections at the middle"
+                + " of a round, median of the rounds. Target: multiplexed at least " + POOLED_THROUGHPUT_MIN_RATIO
+                + " × borrow-per-lock.");
+        return table;
+    }
+
+    private Table herd() {
+        Table table = new Table("12. Herd: N waiters in acquire() through a pool on one held key, each release until"
+                + " the next grant (µs)", "database", "waiters", "pool", "calls", "handoffs", "p50", "p99",
+                "p50 − raw", "target");
+        for (String db : dbs) {
+            Optional<RunResult> result = find("PooledScale.herd", db, Map.of());
+            if (result.isEmpty()) {
+                continue;
+            }
+            RunResult run = result.get();
+            String waiters = run.getParams().getParam("waiters");
+            long asked = Math.round(secondary(run, PooledScale.ASKED_WAITERS));
+            String shown = Long.toString(asked).equals(waiters) ? waiters : waiters + " (of " + asked + " asked)";
+            String pool = run.getParams().getParam("pool");
+            Figures raw = Figures.of(run, PooledScale.RAW);
+            Figures dlock = Figures.of(run);
+            table.row(label(db), shown, pool, "raw unlock → raw blocking statement", Long.toString(raw.samples()),
+                    micros(raw.p50()), micros(raw.p99()), "", "");
+            double over = dlock.p50() - raw.p50();
+            table.row(label(db), shown, pool, "dlock release() → acquire()", Long.toString(dlock.samples()),
+                    micros(dlock.p50()), micros(dlock.p99()), String.format(Locale.ROOT, "%+.0f", over),
+                    target(over - HANDOFF_MAX_EXTRA_US, 0, " µs"));
+        }
+        table.note("Measured by the suite, not JMH: N threads wait in acquire() through Locks.forDataSource(pool) for"
+                + " a key that a tryAcquire() on the same pool holds; once the server shows them all waiting, the"
+                + " holder releases and each waiter, granted, releases in turn. A handoff: from the start of a"
+                + " release call until the next waiter's acquire() returns. A waiting request borrows a connection of"
+                + " its own, so the pool has N + 1 connections; the raw herd (the raw blocking statement) runs on the"
+                + " same pool's connections, in alternating rounds. Where the server allows fewer connections than"
+                + " asked, N is as many as fit. Target (issue 5's, for one waiter): dlock's p50 within "
+                + (int) (HANDOFF_MAX_EXTRA_US / 1000) + " ms of raw.");
+        return table;
+    }
+
+    /** @return a secondary figure's value, as {@link Measured.Value} keeps it (the mean over iterations) */
+    private static double secondary(RunResult result, String label) {
+        return result.getSecondaryResults().get(label).getScore();
     }
 
     /**

@@ -61,7 +61,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  *   <li>{@code --markdown FILE}: the Markdown report goes there instead, with the machine and versions, and the
  *       JSON files beside it; if FILE exists, its hand-written part (below {@link #NOTES_MARKER}) is kept;</li>
  *   <li>{@code --only}: only the named parts: waiting, loss, uncontended, timeout, handoff, contention,
- *       peers, scale;</li>
+ *       peers, scale, pooled;</li>
  *   <li>{@code --db}: the servers, by default {@code postgresql} and, when this build can start it,
  *       {@code mariadb} (MariaDB's driver; {@code mariadb-cj} is MySQL Connector/J on the same server).</li>
  * </ul>
@@ -69,7 +69,9 @@ import org.openjdk.jmh.runner.options.VerboseMode;
  * <p>The parts {@code waiting} ({@link WaitingBenchmark}) and {@code loss} ({@link LossBenchmark}) are measured
  * by the suite itself, not by JMH, always in this JVM, and first: {@code waiting} before any other run has left
  * threads behind in it, then {@code loss} (a proxy in this JVM stands in front of each server, which must be
- * reached over TCP).
+ * reached over TCP). The part {@code pooled} is both: {@link PooledScale} (locks held at once through a pool,
+ * the throughput of 64 threads, and a herd of waiters on one key), measured by the suite after {@code loss}, and
+ * {@link PooledBenchmark} (an uncontended pair through a pool), a JMH benchmark.
  */
 public final class Suite {
     /** One benchmark class, and how {@code --full} lengthens it. */
@@ -87,12 +89,17 @@ public final class Suite {
             new Part("contention", ContentionBenchmark.class,
                     o -> o.warmupIterations(5).warmupTime(seconds(2)).measurementIterations(5).measurementTime(seconds(2))),
             new Part("peers", PeerBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))),
-            new Part("scale", ScaleBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))));
+            new Part("scale", ScaleBenchmark.class, o -> o.measurementIterations(5).measurementTime(seconds(2))),
+            // with PooledScale, measured by the suite itself under the same name
+            new Part(Suite.POOLED, PooledBenchmark.class,
+                    o -> o.warmupIterations(5).warmupTime(seconds(2)).measurementIterations(5).measurementTime(seconds(2))));
     private static final int FULL_FORKS = 3;
     /** The part measured outside JMH, by {@link WaitingBenchmark}. */
     private static final String WAITING = "waiting";
     /** The part measured outside JMH, by {@link LossBenchmark}. */
     private static final String LOSS = "loss";
+    /** The part of many locks over a pool: {@link PooledScale}, measured by the suite, and {@link PooledBenchmark}. */
+    private static final String POOLED = "pooled";
     /**
      * The line in the Markdown report below which it is written by hand: the suite writes everything above it
      * from the run, and keeps everything from it on verbatim when it rewrites the file.
@@ -167,7 +174,9 @@ public final class Suite {
         List<String> waitingDbs = only.contains(WAITING) ? dbs : List.of();
         LossBenchmark.Settings loss = full ? LossBenchmark.Settings.FULL : LossBenchmark.Settings.DEFAULT;
         List<String> lossDbs = only.contains(LOSS) ? dbs : List.of();
-        int total = waitingDbs.size() * waiting.runs() + lossDbs.size()
+        PooledScale.Settings pooled = full ? PooledScale.Settings.FULL : PooledScale.Settings.DEFAULT;
+        List<String> pooledDbs = only.contains(POOLED) ? dbs : List.of();
+        int total = waitingDbs.size() * waiting.runs() + lossDbs.size() + pooledDbs.size() * PooledScale.RUNS
                 + runs.stream().mapToInt(Suite::benchmarks).sum();
         Progress progress = new Progress(System.out, System.err, verbose, total);
 
@@ -178,6 +187,9 @@ public final class Suite {
             }
             for (String db : lossDbs) {
                 results.add(LossBenchmark.run(db, loss, progress));
+            }
+            for (String db : pooledDbs) {
+                results.addAll(PooledScale.run(db, pooled, progress));
             }
             for (Options options : runs) {
                 results.addAll(new Runner(options, progress).run());
@@ -197,7 +209,7 @@ public final class Suite {
         SampleFile.write(results, samples);
         List<Table> tables = new Report(results, dbs).tables();
         String environment = environment(code, full, dbs, noMariaDb, waitingDbs.isEmpty() ? null : waiting,
-                lossDbs.isEmpty() ? null : loss, !runs.isEmpty());
+                lossDbs.isEmpty() ? null : loss, pooledDbs.isEmpty() ? null : pooled, !runs.isEmpty());
         System.out.println();
         System.out.println(environment);
         tables.forEach(t -> System.out.println(t.toText()));
@@ -250,10 +262,12 @@ public final class Suite {
      * @param code    which code ran ({@link #codeVersion})
      * @param waiting how the part {@code waiting} ran; {@code null} if it did not
      * @param loss    how the part {@code loss} ran; {@code null} if it did not
+     * @param pooled  how the part {@code pooled} measured its own figures; {@code null} if it did not
      * @param jmh     whether any JMH benchmark ran
      */
     private static String environment(String code, boolean full, List<String> dbs, String noMariaDb,
-                                      WaitingBenchmark.Settings waiting, LossBenchmark.Settings loss, boolean jmh) {
+                                      WaitingBenchmark.Settings waiting, LossBenchmark.Settings loss,
+                                      PooledScale.Settings pooled, boolean jmh) {
         StringBuilder out = new StringBuilder("dlock benchmark suite, ")
                 .append(ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z", Locale.ROOT)))
                 .append('\n');
@@ -284,6 +298,14 @@ public final class Suite {
             out.append(String.format(Locale.ROOT, "  loss: in this JVM, %d samples after %d unmeasured ones, a watch"
                             + " every %d ms confirmed within %d ms%s\n", loss.samples(), loss.warmupSamples(),
                     loss.cadence().toMillis(), loss.bound().toMillis(),
+                    full ? " (--full)" : " (default; figures are indicative)"));
+        }
+        if (pooled != null) {
+            out.append(String.format(Locale.ROOT, "  pooled: in this JVM, %,d locks held through a pool of %d, %d"
+                            + " timed pairs at that load; %d threads on a pool of %d, %d rounds of %d ms per crew;"
+                            + " a herd of %,d waiters (or as many as the server's connections allow), %d rounds%s\n",
+                    pooled.locks(), pooled.heldPool(), pooled.samples(), pooled.threads(), pooled.throughputPool(),
+                    pooled.rounds(), pooled.round().toMillis(), pooled.waiters(), pooled.herdRounds(),
                     full ? " (--full)" : " (default; figures are indicative)"));
         }
         return out.toString();

@@ -43,6 +43,12 @@ class BenchmarkSmokeTest {
     /** The loss measurement at its shortest: the suite's watch, one unmeasured sample and five measured ones. */
     private static final LossBenchmark.Settings BRIEF_LOSS =
             new LossBenchmark.Settings(Duration.ofMillis(100), Duration.ofMillis(50), 1, 5);
+    /**
+     * The pooled measurements at their smallest: 50 locks through a pool of 4, 4 threads on a pool of 2, a herd of
+     * 5 waiters.
+     */
+    private static final PooledScale.Settings BRIEF_POOLED =
+            new PooledScale.Settings(50, 4, 20, 4, 2, 1, Duration.ofMillis(100), 5, 1);
     private static final Pattern PROGRESS_LINE =
             Pattern.compile("\\[(\\d+)/(\\d+)] \\w+\\.\\w+ db=[\\w-]+( \\w+=\\w+)* \\.\\.\\. done in [0-9.]+ s");
 
@@ -123,6 +129,75 @@ class BenchmarkSmokeTest {
                 .matcher(text).find(), () -> "the report lacks the row of 50 held locks:\n" + text);
         assertTrue(text.contains(Report.label(db) + ", dlock tryAcquire() + release(): "), () -> "no verdict:\n"
                 + text);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void pooledBenchmarkRunsAndReports(String db) throws RunnerException {
+        Collection<RunResult> results = assertRunsAndReports(db, PooledBenchmark.class, "10. Uncontended acquire");
+        for (RunResult result : results) {
+            for (String call : List.of("selectOneTwice", "rawTryLockUnlock", "pooledRawTryLockUnlock",
+                    "pooledTryAcquireRelease")) {
+                Result<?> figures = result.getSecondaryResults().get(call);
+                assertTrue(figures != null && figures.getStatistics().getN() > 0, () -> "no samples of " + call);
+            }
+        }
+        String text = new Report(results, List.of(db)).tables().stream()
+                .map(Table::toText).collect(Collectors.joining());
+        assertTrue(Pattern.compile(Pattern.quote("forDataSource(pool): lock(key).tryAcquire() + release()")
+                + " .* × raw try +(met|missed by [0-9.]+)").matcher(text).find(), () -> "no verdict:\n" + text);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {BenchDatabase.POSTGRESQL, BenchDatabase.MARIADB})
+    void pooledMeasurementsRunAndReport(String db) throws Exception {
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+        Progress progress = new Progress(new PrintStream(printed, true, StandardCharsets.UTF_8), System.err, false,
+                PooledScale.RUNS);
+        List<RunResult> results = PooledScale.run(db, BRIEF_POOLED, progress);
+
+        assertProgressLines(printed, PooledScale.RUNS);
+        assertEquals(List.of("PooledScale.heldAtOnce db=" + db + " locks=50 pool=4",
+                "PooledScale.throughput db=" + db + " pool=2 threads=4",
+                "PooledScale.herd db=" + db + " pool=6 waiters=5"),
+                results.stream().map(r -> Progress.name(r.getParams())).toList());
+        RunResult held = results.get(0);
+        assertEquals(BRIEF_POOLED.samples(), held.getPrimaryResult().getSampleCount(), "timed pairs at the load");
+        // 50 locks fit on one shared connection; borrow-per-lock takes one per lock until the pool of 4 is lent out
+        assertEquals(1, held.getSecondaryResults().get(PooledScale.CONNECTIONS).getScore(), "connections used");
+        assertEquals(4, held.getSecondaryResults().get(PooledScale.PER_LOCK_HELD).getScore(),
+                "locks held by borrow-per-lock");
+        assertEquals(4, held.getSecondaryResults().get(PooledScale.PER_LOCK_CONNECTIONS).getScore(),
+                "connections used by borrow-per-lock");
+        assertTrue(held.getSecondaryResults().containsKey(PooledScale.BYTES_PER_LOCK), "heap per held lock");
+        RunResult throughput = results.get(1);
+        assertEquals(BRIEF_POOLED.rounds(), throughput.getPrimaryResult().getSampleCount(), "measured rounds");
+        assertTrue(throughput.getPrimaryResult().getScore() > 0, "multiplexed acquisitions");
+        assertTrue(throughput.getSecondaryResults().get(PooledScale.BORROW_PER_LOCK).getScore() > 0,
+                "borrow-per-lock acquisitions");
+        RunResult herd = results.get(2);
+        // one handoff per waiter and round, each a sane time: positive, under the sanity bound of a minute
+        assertEquals(5, herd.getPrimaryResult().getSampleCount(), "dlock's handoffs");
+        assertEquals(5, herd.getSecondaryResults().get(PooledScale.RAW).getSampleCount(), "raw handoffs");
+        double slowest = herd.getPrimaryResult().getStatistics().getMax();
+        assertTrue(herd.getPrimaryResult().getStatistics().getMin() > 0 && slowest < 60e6,
+                () -> "a handoff of " + slowest + " µs");
+        ByteArrayOutputStream json = new ByteArrayOutputStream();
+        ResultFormatFactory.getInstance(ResultFormatType.JSON, new PrintStream(json, true, StandardCharsets.UTF_8))
+                .writeOut(results);
+        assertTrue(json.toString(StandardCharsets.UTF_8)
+                .contains("\"benchmark\" : \"dev.dlock.bench.PooledScale.heldAtOnce\""), "the figures in JMH's JSON");
+        String text = new Report(results, List.of(db)).tables().stream()
+                .map(Table::toText).collect(Collectors.joining());
+        String label = Pattern.quote(Report.label(db));
+        assertTrue(Pattern.compile("(?m)^ +" + label + " +forDataSource\\(pool\\) +4 +50 +1 +-?\\d+ .* at most 1: met")
+                .matcher(text).find(), () -> "the report lacks the row of 50 held locks:\n" + text);
+        assertTrue(Pattern.compile("(?m)^ +" + label + " +forDataSource\\(pool, 1\\) +4 +4 of 50 +4")
+                .matcher(text).find(), () -> "the report lacks borrow-per-lock's row:\n" + text);
+        assertTrue(Pattern.compile("(?m)^ +" + label + " +4 +2 +\\d+ +\\d+ +[0-9.]+ .* [0-2], [0-2] +(met|missed by [0-9.]+)$")
+                .matcher(text).find(), () -> "the report lacks the throughput row:\n" + text);
+        assertTrue(Pattern.compile("(?m)^ +" + label + " +5 +6 +dlock release\\(\\) → acquire\\(\\) +5 .*(met|missed by \\d+ µs)$")
+                .matcher(text).find(), () -> "the report lacks the herd's row:\n" + text);
     }
 
     @Test

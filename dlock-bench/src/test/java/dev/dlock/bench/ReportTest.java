@@ -168,6 +168,102 @@ class ReportTest {
         assertRow(table, "PostgreSQL, SELECT 1 twice: below double up to N = 5000 (1.50 ×).");
     }
 
+    @Test
+    void heldLocksOnAtMostOneConnectionPerThousandAreMetAndOneMoreIsMissed() {
+        assertEquals("at most 10: met", Report.connectionsVerdict(10_000, 10, 1000));
+        assertEquals("at most 10: met", Report.connectionsVerdict(10_000, 9, 1000));
+        assertEquals("at most 11: met", Report.connectionsVerdict(10_001, 11, 1000));
+        assertEquals("at most 10: missed by 1 connection", Report.connectionsVerdict(10_000, 11, 1000));
+        assertEquals("at most 1: missed by 15 connections", Report.connectionsVerdict(50, 16, 1000));
+    }
+
+    @Test
+    void heldAtOnceShowsBothFactoriesOnePoolAndTheVerdict() {
+        RunResult held = run("PooledScale.heldAtOnce", Map.of("locks", "10000", "pool", "16"), List.of(List.of(
+                value(ResultRole.PRIMARY, "dlock", 250),
+                value(ResultRole.SECONDARY, PooledScale.CONNECTIONS, 11),
+                value(ResultRole.SECONDARY, PooledScale.BYTES_PER_LOCK, 388.4),
+                value(ResultRole.SECONDARY, PooledScale.PER_LOCK_HELD, 16),
+                value(ResultRole.SECONDARY, PooledScale.PER_LOCK_CONNECTIONS, 16))));
+
+        String table = markdown(List.of(held));
+
+        assertRow(table, "| PostgreSQL | forDataSource(pool) | 16 | 10000 | 11 | 388 | 250 | 250"
+                + " | at most 10: missed by 1 connection |");
+        assertRow(table, "| PostgreSQL | forDataSource(pool, 1) | 16 | 16 of 10000 | 16 |  |  |  |  |");
+    }
+
+    @Test
+    void pooledUncontendedRatioAtTheTargetIsMetAndJustAboveIsMissed() {
+        // µs per pair: through the pool at exactly 1.10 × raw, and at 1.11 ×
+        String atTarget = markdown(List.of(pooledTurns(110)));
+        String over = markdown(List.of(pooledTurns(111)));
+
+        assertRow(atTarget, "| PostgreSQL | raw try-lock + unlock, dedicated connection | 100 | 100 | 1.25 × floor |  |");
+        assertRow(atTarget, "| PostgreSQL | raw try-lock + unlock, connection borrowed per pair | 105 | 105"
+                + " | 1.05 × raw try |  |");
+        assertRow(atTarget, "| PostgreSQL | forDataSource(pool): lock(key).tryAcquire() + release() | 110 | 110"
+                + " | 1.10 × raw try | met |");
+        assertRow(over, "| PostgreSQL | forDataSource(pool): lock(key).tryAcquire() + release() | 111 | 111"
+                + " | 1.11 × raw try | missed by 0.01 |");
+    }
+
+    @Test
+    void pooledThroughputIsTheMedianOfTheRoundsRatiosAndEqualToBorrowPerLockIsMet() {
+        // acquisitions/s per round, multiplexed / borrow-per-lock: 1.00, 0.50, 2.00: median 1.00, met
+        RunResult equal = throughput(new double[] {1000, 500, 2000}, new double[] {1000, 1000, 1000});
+        // 0.99, 0.50, 2.00: median 0.99, missed by 0.01
+        RunResult below = throughput(new double[] {990, 500, 2000}, new double[] {1000, 1000, 1000});
+
+        assertRow(markdown(List.of(equal)), "| PostgreSQL | 64 | 8 | 1000 | 1000 | 1.00 | 1.00 0.50 2.00 | 8, 2 | met |");
+        assertRow(markdown(List.of(below)), "| PostgreSQL | 64 | 8 | 1000 | 990 | 0.99 | 0.99 0.50 2.00"
+                + " | 8, 2 | missed by 0.01 |");
+    }
+
+    @Test
+    void herdHandoffWithinOneMillisecondOfRawIsMetAndAFewerWaitersThanAskedAreShown() {
+        // µs: raw handoffs 100, dlock's 1100 (exactly 1 ms more) or 1101; 150 waiters measured of 1000 asked
+        String atTarget = markdown(List.of(herd(1100)));
+        String over = markdown(List.of(herd(1101)));
+
+        assertRow(atTarget, "| PostgreSQL | 150 (of 1000 asked) | 151 | raw unlock → raw blocking statement | 1 | 100 | 100"
+                + " |  |  |");
+        assertRow(atTarget, "| PostgreSQL | 150 (of 1000 asked) | 151 | dlock release() → acquire() | 1 | 1100 | 1100"
+                + " | +1000 | met |");
+        assertRow(over, "| PostgreSQL | 150 (of 1000 asked) | 151 | dlock release() → acquire() | 1 | 1101 | 1101"
+                + " | +1001 | missed by 1 µs |");
+    }
+
+    private static RunResult herd(double dlock) {
+        return run("PooledScale.herd", Map.of("waiters", "150", "pool", "151"), List.of(List.of(
+                value(ResultRole.PRIMARY, "dlock", dlock),
+                value(ResultRole.SECONDARY, PooledScale.RAW, 100),
+                value(ResultRole.SECONDARY, PooledScale.ASKED_WAITERS, 1000))));
+    }
+
+    /** One run of {@link PooledBenchmark}: floor 80, raw 100, through the pool {@code pooled} µs. */
+    private static RunResult pooledTurns(double pooled) {
+        return run("PooledBenchmark.turns", Map.of(), List.of(List.of(
+                value(ResultRole.PRIMARY, "turns", 300),
+                value(ResultRole.SECONDARY, "selectOneTwice", 80),
+                value(ResultRole.SECONDARY, "rawTryLockUnlock", 100),
+                value(ResultRole.SECONDARY, "pooledRawTryLockUnlock", 105),
+                value(ResultRole.SECONDARY, "pooledTryAcquireRelease", pooled))));
+    }
+
+    /** One fork, one iteration per round, as {@link PooledScale} reports them. */
+    private static RunResult throughput(double[] multiplexed, double[] borrowPerLock) {
+        BenchmarkParams params = params("PooledScale.throughput", Map.of("threads", "64", "pool", "8"));
+        List<IterationResult> rounds = new ArrayList<>();
+        for (int i = 0; i < multiplexed.length; i++) {
+            rounds.add(iteration(params, List.of(value(ResultRole.PRIMARY, PooledScale.MULTIPLEXED, multiplexed[i]),
+                    value(ResultRole.SECONDARY, PooledScale.BORROW_PER_LOCK, borrowPerLock[i]),
+                    value(ResultRole.SECONDARY, PooledScale.BORROW_PER_LOCK_CONNECTIONS, 8),
+                    value(ResultRole.SECONDARY, PooledScale.MULTIPLEXED_CONNECTIONS, 1 + i))));
+        }
+        return new RunResult(params, List.of(new BenchmarkResult(params, rounds)));
+    }
+
     /** One run of {@link ScaleBenchmark} at {@code held} locks, dlock as fast as raw. */
     private static RunResult scale(String held, double selectOneTwice, double raw) {
         return run("ScaleBenchmark.turns", Map.of("held", held), List.of(List.of(
