@@ -55,7 +55,8 @@ final class PooledLock extends AbstractDistributedLock {
                 if (answer != null) {
                     return answer;
                 }
-                // the session was ended (another lock's failure) after this request took its slot: go elsewhere
+                // the session was ended, or found dead (another lock's failure, a watch's abort), before this
+                // request sent anything on it: go elsewhere; an ended session is never offered again
             }
         } catch (LockAlreadyHeldException anotherLockObjectHoldsItThere) {
             // another lock object of this process holds the key on that session, where the server would grant it
@@ -83,6 +84,11 @@ final class PooledLock extends AbstractDistributedLock {
         }
         try {
             if (SharedSessions.ended(target)) {
+                return null;
+            }
+            if (shared && SharedSessions.isClosed(target.connection)) {
+                ended = true;
+                sessions.end(target, null); // dead already: nothing can be held on it
                 return null;
             }
             JdbcDistributedLock lock = LockFactory.create(target.connection, key, options);

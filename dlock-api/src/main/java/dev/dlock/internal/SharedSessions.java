@@ -136,6 +136,15 @@ final class SharedSessions {
         return session.ended;
     }
 
+    /** @return whether the connection is closed, or cannot tell (then it is no use either) */
+    static boolean isClosed(Connection connection) {
+        try {
+            return connection.isClosed();
+        } catch (SQLException e) {
+            return true;
+        }
+    }
+
     /** @return how many sessions are shared now */
     synchronized int sharedSessions() {
         return shared.size();

@@ -165,6 +165,20 @@ class PooledLocksTest {
     }
 
     @Test
+    void aSharedConnectionThatWasAbortedIsNotOfferedAgain() throws Exception {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        DistributedLock held = locks.lock("held");
+        assertThat(held.tryAcquire()).isTrue();
+        FakeConnection shared = borrowed.get(1);
+        shared.connection.abort(Runnable::run); // as a watch does when its check goes unanswered
+        DistributedLock next = locks.lock("next");
+        assertThat(next.tryAcquire()).as("granted elsewhere, not failed on the dead connection").isTrue();
+        assertThat(borrowed).as("a connection of its own for the next lock").hasSize(3);
+        next.release();
+        assertThat(borrowed.get(2).closed).isTrue();
+    }
+
+    @Test
     void closeReleasesOnlyWhatIsHeld() {
         DistributedLock lock = Locks.forDataSource(pool).lock("k");
         lock.close();
