@@ -6,7 +6,6 @@ import dev.dlock.DistributedLock;
 import dev.dlock.Locks;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.IdentityHashMap;
@@ -64,19 +63,19 @@ public class PooledBenchmark {
     private int first;
 
     /** The calls, each with the name its figures carry. */
-    private enum Call {
+    private enum Call implements TurnsProfiler.TimedCall<PooledBenchmark> {
         /** Two round trips on the dedicated connection, the floor of any lock + unlock. */
         SELECT_ONE_TWICE("selectOneTwice") {
             @Override
-            void run(PooledBenchmark b) throws SQLException {
-                selectOne(b.selectOne);
-                selectOne(b.selectOne);
+            public void run(PooledBenchmark b) throws SQLException {
+                UncontendedBenchmark.selectOne(b.selectOne);
+                UncontendedBenchmark.selectOne(b.selectOne);
             }
         },
         /** The raw try statement and unlock, on the dedicated connection. */
         RAW_TRY_LOCK_UNLOCK("rawTryLockUnlock") {
             @Override
-            void run(PooledBenchmark b) throws SQLException {
+            public void run(PooledBenchmark b) throws SQLException {
                 UncontendedBenchmark.check(b.raw.tryLock());
                 UncontendedBenchmark.check(b.raw.unlock());
             }
@@ -88,7 +87,7 @@ public class PooledBenchmark {
          */
         POOLED_RAW_TRY_LOCK_UNLOCK("pooledRawTryLockUnlock") {
             @Override
-            void run(PooledBenchmark b) throws SQLException {
+            public void run(PooledBenchmark b) throws SQLException {
                 try (Connection borrowed = b.pool.getConnection()) {
                     RawStatements.RawLock lock = b.pooledRaw.get(borrowed.unwrap(Connection.class));
                     if (lock == null) {
@@ -103,7 +102,7 @@ public class PooledBenchmark {
         /** dlock's {@code tryAcquire()} and {@code release()} through the pool, a new lock object each time. */
         POOLED_TRY_ACQUIRE_RELEASE("pooledTryAcquireRelease") {
             @Override
-            void run(PooledBenchmark b) {
+            public void run(PooledBenchmark b) {
                 DistributedLock lock = b.locks.lock(KEY);
                 UncontendedBenchmark.check(lock.tryAcquire());
                 lock.release();
@@ -113,13 +112,16 @@ public class PooledBenchmark {
         private static final Call[] ALL = values();
 
         /** The name of the call's figures. */
-        final String figure;
+        private final String figure;
 
         Call(String figure) {
             this.figure = figure;
         }
 
-        abstract void run(PooledBenchmark b) throws SQLException;
+        @Override
+        public String figure() {
+            return figure;
+        }
     }
 
     /**
@@ -147,22 +149,9 @@ public class PooledBenchmark {
         }
     }
 
-    /** One turn: each call once, timed on its own, starting one call further along than the last turn. */
+    /** One turn: each call once, timed on its own ({@link TurnsProfiler#turn}). */
     @Benchmark
     public void turns() throws SQLException {
-        first = (first + 1) % Call.ALL.length;
-        for (int i = 0; i < Call.ALL.length; i++) {
-            Call call = Call.ALL[(first + i) % Call.ALL.length];
-            long start = System.nanoTime();
-            call.run(this);
-            TurnsProfiler.record(call.figure, System.nanoTime() - start);
-        }
-    }
-
-    private static void selectOne(PreparedStatement statement) throws SQLException {
-        try (ResultSet rs = statement.executeQuery()) {
-            rs.next();
-            rs.getInt(1);
-        }
+        first = TurnsProfiler.turn(Call.ALL, first, this);
     }
 }

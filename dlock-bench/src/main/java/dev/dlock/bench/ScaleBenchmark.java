@@ -4,7 +4,6 @@ import dev.dlock.DistributedLock;
 import dev.dlock.Locks;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -63,19 +62,19 @@ public class ScaleBenchmark {
     private int first;
 
     /** The calls, each with the name its figures carry. */
-    private enum Call {
+    private enum Call implements TurnsProfiler.TimedCall<ScaleBenchmark> {
         /** Two round trips that lock nothing: the floor of a lock + unlock. */
         SELECT_ONE_TWICE("selectOneTwice") {
             @Override
-            void run(ScaleBenchmark b) throws SQLException {
-                selectOne(b.selectOne);
-                selectOne(b.selectOne);
+            public void run(ScaleBenchmark b) throws SQLException {
+                UncontendedBenchmark.selectOne(b.selectOne);
+                UncontendedBenchmark.selectOne(b.selectOne);
             }
         },
         /** The raw try statement and unlock. */
         RAW_TRY_LOCK_UNLOCK("rawTryLockUnlock") {
             @Override
-            void run(ScaleBenchmark b) throws SQLException {
+            public void run(ScaleBenchmark b) throws SQLException {
                 UncontendedBenchmark.check(b.raw.tryLock());
                 UncontendedBenchmark.check(b.raw.unlock());
             }
@@ -83,7 +82,7 @@ public class ScaleBenchmark {
         /** dlock's {@code tryAcquire()} and {@code release()}, a new lock object each time. */
         DLOCK_TRY_ACQUIRE_RELEASE("dlockTryAcquireRelease") {
             @Override
-            void run(ScaleBenchmark b) {
+            public void run(ScaleBenchmark b) {
                 DistributedLock lock = Locks.forConnection(b.connection, KEY);
                 UncontendedBenchmark.check(lock.tryAcquire());
                 lock.release();
@@ -93,13 +92,16 @@ public class ScaleBenchmark {
         private static final Call[] ALL = values();
 
         /** The name of the call's figures. */
-        final String figure;
+        private final String figure;
 
         Call(String figure) {
             this.figure = figure;
         }
 
-        abstract void run(ScaleBenchmark b) throws SQLException;
+        @Override
+        public String figure() {
+            return figure;
+        }
     }
 
     /** @return the numbers of held locks the suite measures on {@code db} */
@@ -129,22 +131,9 @@ public class ScaleBenchmark {
         }
     }
 
-    /** One turn: each call once, timed on its own, starting one call further along than the last turn. */
+    /** One turn: each call once, timed on its own ({@link TurnsProfiler#turn}). */
     @Benchmark
     public void turns() throws SQLException {
-        first = (first + 1) % Call.ALL.length;
-        for (int i = 0; i < Call.ALL.length; i++) {
-            Call call = Call.ALL[(first + i) % Call.ALL.length];
-            long start = System.nanoTime();
-            call.run(this);
-            TurnsProfiler.record(call.figure, System.nanoTime() - start);
-        }
-    }
-
-    private static void selectOne(PreparedStatement statement) throws SQLException {
-        try (ResultSet rs = statement.executeQuery()) {
-            rs.next();
-            rs.getInt(1);
-        }
+        first = TurnsProfiler.turn(Call.ALL, first, this);
     }
 }

@@ -1,5 +1,6 @@
 package dev.dlock.bench;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -25,6 +26,44 @@ import org.openjdk.jmh.util.SampleBuffer;
  */
 public final class TurnsProfiler implements InternalProfiler {
     private static final Map<String, SampleBuffer> SAMPLES = new LinkedHashMap<>();
+
+    /**
+     * One call of a benchmark whose calls are timed in turns.
+     *
+     * @param <B> the benchmark's state
+     */
+    interface TimedCall<B> {
+        /** @return the name its times are recorded under */
+        String figure();
+
+        /**
+         * @param benchmark the benchmark's state
+         * @throws SQLException if the call fails
+         */
+        void run(B benchmark) throws SQLException;
+    }
+
+    /**
+     * One turn: each call once, timed on its own, starting one call further along than the last turn, so no call
+     * always runs first.
+     *
+     * @param calls     the calls
+     * @param last      where the last turn started
+     * @param benchmark the benchmark's state
+     * @param <B>       its type
+     * @return where this turn started, for the next
+     * @throws SQLException if a call fails
+     */
+    static <B> int turn(TimedCall<B>[] calls, int last, B benchmark) throws SQLException {
+        int first = (last + 1) % calls.length;
+        for (int i = 0; i < calls.length; i++) {
+            TimedCall<B> call = calls[(first + i) % calls.length];
+            long start = System.nanoTime();
+            call.run(benchmark);
+            record(call.figure(), System.nanoTime() - start);
+        }
+        return first;
+    }
 
     /** Records one call's time, in nanoseconds, under its name. */
     static void record(String call, long nanos) {

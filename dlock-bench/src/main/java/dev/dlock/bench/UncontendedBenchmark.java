@@ -49,11 +49,11 @@ public class UncontendedBenchmark {
     private int first;
 
     /** The calls, each with the name its figures carry. */
-    private enum Call {
+    private enum Call implements TurnsProfiler.TimedCall<UncontendedBenchmark> {
         /** Two round trips, the floor of any lock + unlock. */
         SELECT_ONE_TWICE("selectOneTwice") {
             @Override
-            void run(UncontendedBenchmark b) throws SQLException {
+            public void run(UncontendedBenchmark b) throws SQLException {
                 selectOne(b.selectOne);
                 selectOne(b.selectOne);
             }
@@ -61,7 +61,7 @@ public class UncontendedBenchmark {
         /** The raw try statement and unlock. */
         RAW_TRY_LOCK_UNLOCK("rawTryLockUnlock") {
             @Override
-            void run(UncontendedBenchmark b) throws SQLException {
+            public void run(UncontendedBenchmark b) throws SQLException {
                 check(b.raw.tryLock());
                 check(b.raw.unlock());
             }
@@ -69,7 +69,7 @@ public class UncontendedBenchmark {
         /** dlock's {@code tryAcquire()} and {@code release()}. */
         DLOCK_TRY_ACQUIRE_RELEASE("dlockTryAcquireRelease") {
             @Override
-            void run(UncontendedBenchmark b) {
+            public void run(UncontendedBenchmark b) {
                 DistributedLock lock = Locks.forConnection(b.connection, KEY);
                 check(lock.tryAcquire());
                 lock.release();
@@ -78,7 +78,7 @@ public class UncontendedBenchmark {
         /** The raw blocking statement and unlock. */
         RAW_LOCK_UNLOCK("rawLockUnlock") {
             @Override
-            void run(UncontendedBenchmark b) throws SQLException {
+            public void run(UncontendedBenchmark b) throws SQLException {
                 b.raw.lock();
                 check(b.raw.unlock());
             }
@@ -86,7 +86,7 @@ public class UncontendedBenchmark {
         /** dlock's {@code acquire()} and {@code release()}. */
         DLOCK_ACQUIRE_RELEASE("dlockAcquireRelease") {
             @Override
-            void run(UncontendedBenchmark b) {
+            public void run(UncontendedBenchmark b) {
                 DistributedLock lock = Locks.forConnection(b.connection, KEY);
                 lock.acquire();
                 lock.release();
@@ -96,13 +96,16 @@ public class UncontendedBenchmark {
         private static final Call[] ALL = values();
 
         /** The name of the call's figures. */
-        final String figure;
+        private final String figure;
 
         Call(String figure) {
             this.figure = figure;
         }
 
-        abstract void run(UncontendedBenchmark b) throws SQLException;
+        @Override
+        public String figure() {
+            return figure;
+        }
     }
 
     /** Connects, and derives the raw statements' key from dlock's. */
@@ -120,19 +123,14 @@ public class UncontendedBenchmark {
         connection.close();
     }
 
-    /** One turn: each call once, timed on its own, starting one call further along than the last turn. */
+    /** One turn: each call once, timed on its own ({@link TurnsProfiler#turn}). */
     @Benchmark
     public void turns() throws SQLException {
-        first = (first + 1) % Call.ALL.length;
-        for (int i = 0; i < Call.ALL.length; i++) {
-            Call call = Call.ALL[(first + i) % Call.ALL.length];
-            long start = System.nanoTime();
-            call.run(this);
-            TurnsProfiler.record(call.figure, System.nanoTime() - start);
-        }
+        first = TurnsProfiler.turn(Call.ALL, first, this);
     }
 
-    private static void selectOne(PreparedStatement statement) throws SQLException {
+    /** One {@code SELECT 1} round trip, its answer read. */
+    static void selectOne(PreparedStatement statement) throws SQLException {
         try (ResultSet rs = statement.executeQuery()) {
             rs.next();
             rs.getInt(1);
