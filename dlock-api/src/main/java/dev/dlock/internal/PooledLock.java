@@ -17,8 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * A lock over a pool ({@link PooledLocks}): it holds on one of the {@link SharedSessions}. A request that does not
- * wait takes a slot on a shared session, queueing for the session's turn; a request that waits gets a session of
- * its own, which joins the shared ones once granted. The rule it keeps: a session goes back to the pool only when
+ * wait takes a slot and the turn on a shared session whose turn is free (or on a connection borrowed for it when
+ * none is); a request that waits gets a session of its own, which joins the shared ones once granted. The rule it keeps: a session goes back to the pool only when
  * no lock may be held on it; a lock that cannot be confirmed released ends its session, and every lock on it.
  */
 final class PooledLock extends AbstractDistributedLock {
@@ -50,7 +50,7 @@ final class PooledLock extends AbstractDistributedLock {
         }
         try {
             while (true) {
-                SharedSessions.Session shared = sessions.slot(describe());
+                SharedSessions.Session shared = sessions.claim(describe());
                 Boolean answer = attemptOn(shared, request, true);
                 if (answer != null) {
                     return answer;
@@ -71,7 +71,8 @@ final class PooledLock extends AbstractDistributedLock {
     }
 
     /**
-     * One request on {@code target}, in its turn if the session is shared.
+     * One request on {@code target}; if the session is shared, the request's turn there is taken, and given back
+     * here.
      *
      * @return whether the lock was granted, or {@code null} if the shared session was ended before the request's
      *         turn came (nothing sent); if not granted, the slot is given back, or the session ended if it may hold it
@@ -79,9 +80,6 @@ final class PooledLock extends AbstractDistributedLock {
     private Boolean attemptOn(SharedSessions.Session target, PendingRequest request, boolean shared) {
         boolean acquired = false;
         boolean ended = false;
-        if (shared) {
-            target.turn.lock();
-        }
         try {
             if (SharedSessions.ended(target)) {
                 return null;
@@ -113,7 +111,7 @@ final class PooledLock extends AbstractDistributedLock {
             throw e;
         } finally {
             if (shared) {
-                target.turn.unlock();
+                sessions.endTurn(target);
             }
             if (acquired && !shared) {
                 sessions.share(target);
@@ -148,7 +146,7 @@ final class PooledLock extends AbstractDistributedLock {
             throw e;
         } finally {
             if (turn) {
-                holding.turn.unlock();
+                sessions.endTurn(holding);
             }
         }
         sessions.leave(holding);

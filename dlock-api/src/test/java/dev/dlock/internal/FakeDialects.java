@@ -14,18 +14,41 @@ import java.sql.SQLException;
 import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Two in-memory dialects for the product "FakeDB", to test what the API does around a dialect: provider
  * choice, the per-connection rule, the order of checks, and what becomes of a connection when the database
  * refuses or fails. Text keys choose the answer: {@code "busy..."} is held elsewhere, {@code "broken..."}
- * fails its request, {@code "stuck..."} fails its release; any other key is granted. Real lock behaviour is
+ * fails its request, {@code "stuck..."} fails its release, {@code "gated..."} is granted once {@link #GATE} opens;
+ * any other key is granted. Real lock behaviour is
  * tested on real databases.
  */
 final class FakeDialects {
     /** Keys "held" per physical connection, as a re-entrant database would grant them. */
     static final Set<Object> SERVER = new HashSet<>();
+    /** What a {@code "gated..."} request waits for, inside its statement; a test sets it before the request. */
+    static volatile Gate gate;
+
+    /** A statement that stays under way until a test lets it go. */
+    static final class Gate {
+        final CountDownLatch entered = new CountDownLatch(1);
+        final CountDownLatch open = new CountDownLatch(1);
+
+        void pass() {
+            entered.countDown();
+            try {
+                if (!open.await(1, TimeUnit.MINUTES)) {
+                    throw new IllegalStateException("the gate was never opened");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 
     private FakeDialects() {
     }
@@ -79,6 +102,9 @@ final class FakeDialects {
                     }
                     if (name().startsWith("broken")) {
                         throw new SQLException("connection reset by peer", "08006");
+                    }
+                    if (name().startsWith("gated")) {
+                        gate.pass();
                     }
                     synchronized (SERVER) {
                         SERVER.add(key.toString());

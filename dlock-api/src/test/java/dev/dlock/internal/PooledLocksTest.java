@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.dlock.DataSourceLocks;
 import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
+import dev.dlock.LockInterruptedException;
 import dev.dlock.LockKey;
 import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
@@ -19,7 +20,11 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import java.util.concurrent.locks.Lock;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterEach;
@@ -31,16 +36,25 @@ import org.junit.jupiter.api.Test;
  * pool is a data source that hands out a new fake connection each time and remembers them.
  */
 class PooledLocksTest {
-    private final List<FakeConnection> borrowed = new ArrayList<>();
-    private SQLException poolFailure;
+    private final List<FakeConnection> borrowed = new CopyOnWriteArrayList<>();
+    private final AtomicInteger borrowAttempts = new AtomicInteger();
+    private volatile SQLException poolFailure;
+    /** When set, the pool lends its next connection only once this gate opens. */
+    private volatile FakeDialects.Gate poolGate;
 
     private final DataSource pool = (DataSource) Proxy.newProxyInstance(getClass().getClassLoader(),
             new Class<?>[] {DataSource.class}, (self, method, args) -> {
                 if (!method.getName().equals("getConnection")) {
                     throw new UnsupportedOperationException(method.getName());
                 }
+                borrowAttempts.incrementAndGet();
                 if (poolFailure != null) {
                     throw poolFailure;
+                }
+                FakeDialects.Gate gate = poolGate;
+                if (gate != null) {
+                    poolGate = null;
+                    gate.pass();
                 }
                 FakeConnection connection = new FakeConnection("FakeDB", "1.0");
                 borrowed.add(connection);
@@ -49,6 +63,7 @@ class PooledLocksTest {
 
     @AfterEach
     void nothingStaysHeld() {
+        FakeDialects.gate = null;
         synchronized (FakeDialects.SERVER) {
             FakeDialects.SERVER.clear();
         }
@@ -83,6 +98,28 @@ class PooledLocksTest {
         assertThatThrownBy(() -> locks.inTransaction("k", Duration.ZERO, connection -> null))
                 .isInstanceOf(DistributedLockException.class)
                 .hasMessageContaining("cannot borrow a connection for FakeDB lock").hasCause(poolFailure);
+    }
+
+    @Test
+    void aPoolThatGaveUpBecauseTheThreadWasInterruptedIsALockInterruptedExceptionAndTheInterruptStays() {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        // as HikariCP does: the interrupt restored, and the InterruptedException as the cause
+        poolFailure = new SQLException("Interrupted during connection acquisition", new InterruptedException());
+        try {
+            assertThatThrownBy(() -> locks.lock("k").acquire()).isInstanceOf(LockInterruptedException.class)
+                    .hasMessageContaining("cannot borrow a connection").hasCause(poolFailure);
+            assertThat(Thread.interrupted()).as("the interrupt is the caller's").isTrue();
+            assertThatThrownBy(() -> locks.lock("k").tryAcquire()).isInstanceOf(LockInterruptedException.class);
+            assertThat(Thread.interrupted()).isTrue();
+            poolFailure = new SQLException("pool exhausted");
+            assertThatThrownBy(() -> locks.lock("k").tryAcquire())
+                    .as("a pool failure with no interrupt is not one")
+                    .isExactlyInstanceOf(DistributedLockException.class);
+            assertThat(Thread.interrupted()).isFalse();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(heldOnServer("k")).isFalse();
     }
 
     @Test
@@ -138,6 +175,84 @@ class PooledLocksTest {
         assertThat(first.aborts).hasValue(0);
         c.release();
         assertThat(borrowed.get(2).closed).isTrue();
+    }
+
+    /** A {@code "gated..."} request started in another thread, inside its statement when this returns. */
+    private CompletableFuture<Boolean> gatedRequestUnderWay(DataSourceLocks locks) throws InterruptedException {
+        FakeDialects.gate = new FakeDialects.Gate();
+        CompletableFuture<Boolean> request = CompletableFuture.supplyAsync(() -> locks.lock("gated").tryAcquire());
+        assertThat(FakeDialects.gate.entered.await(30, TimeUnit.SECONDS)).as("the gated statement started").isTrue();
+        return request;
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime() - deadline).as("waited 30 s for: " + what).isNegative();
+            Thread.onSpinWait();
+        }
+    }
+
+    @Test
+    void aRequestThatFindsTheSharedConnectionBusyIsServedOnAnotherConnectionInsteadOfQueueing() throws Exception {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        CompletableFuture<Boolean> gated = gatedRequestUnderWay(locks);
+        FakeConnection busy = borrowed.get(1);
+        DistributedLock other = locks.lock("other");
+        assertThat(CompletableFuture.supplyAsync(other::tryAcquire).get(30, TimeUnit.SECONDS))
+                .as("granted while the shared connection's statement is still under way").isTrue();
+        assertThat(borrowed).as("the dialect's connection, the busy one, one borrowed for the waiting request")
+                .hasSize(3);
+        FakeDialects.gate.open.countDown();
+        assertThat(gated.get(30, TimeUnit.SECONDS)).isTrue();
+        other.release();
+        assertThat(borrowed.get(2).closed).as("given back with its one lock").isTrue();
+        assertThat(busy.closed).as("still holds the gated lock").isFalse();
+        locks.lock("gated").close(); // another lock object: holds nothing, releases nothing
+        assertThat(heldOnServer("gated")).isTrue();
+    }
+
+    @Test
+    void whenThePoolCannotLendMoreARequestWaitsForTheTurnOnTheBusySharedConnection() throws Exception {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        CompletableFuture<Boolean> gated = gatedRequestUnderWay(locks);
+        FakeConnection shared = borrowed.get(1);
+        poolFailure = new SQLException("pool exhausted");
+        DistributedLock other = locks.lock("other");
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(other::tryAcquire);
+        await("the borrow for the waiting request was tried", () -> borrowAttempts.get() == 3);
+        assertThat(waiting).as("still waiting for the turn: the pool's failure is not the request's").isNotDone();
+        FakeDialects.gate.open.countDown();
+        assertThat(waiting.get(30, TimeUnit.SECONDS)).as("granted in its turn on the shared connection").isTrue();
+        assertThat(gated.get(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(borrowed).as("nothing more was lent").hasSize(2);
+        other.release();
+        assertThat(shared.closed).as("the gated lock still holds on it").isFalse();
+        assertThat(heldOnServer("other")).isFalse();
+    }
+
+    @Test
+    void aConnectionBorrowedForARequestThatGotItsTurnFirstGoesStraightBackToThePool() throws Exception {
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        CompletableFuture<Boolean> gated = gatedRequestUnderWay(locks);
+        FakeConnection shared = borrowed.get(1);
+        FakeDialects.Gate slowPool = new FakeDialects.Gate();
+        poolGate = slowPool;
+        DistributedLock other = locks.lock("other");
+        CompletableFuture<Boolean> waiting = CompletableFuture.supplyAsync(other::tryAcquire);
+        assertThat(slowPool.entered.await(30, TimeUnit.SECONDS)).as("a connection is being borrowed").isTrue();
+        FakeDialects.gate.open.countDown();
+        assertThat(waiting.get(30, TimeUnit.SECONDS)).as("served by the turn, which came first").isTrue();
+        assertThat(gated.get(30, TimeUnit.SECONDS)).isTrue();
+        slowPool.open.countDown();
+        await("the pool lent the connection", () -> borrowed.size() == 3);
+        FakeConnection late = borrowed.get(2);
+        await("the late connection went back to the pool", () -> late.closed);
+        assertThat(late.aborts).as("nothing was ever held on it").hasValue(0);
+        assertThat(late.statements).hasValue(0);
+        assertThat(shared.closed).as("both locks hold on the shared connection").isFalse();
+        other.release();
+        assertThat(shared.closed).isFalse();
     }
 
     @Test
