@@ -14,6 +14,8 @@ import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.LockTimeoutException;
 import dev.dlock.Locks;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.dlock.DataSourceLocks;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -25,6 +27,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionService;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,6 +38,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,7 +57,11 @@ import org.junit.jupiter.api.Test;
  *       socket timeout (in auto-commit and inside a transaction), leaves no thread blocked, and new locks work once
  *       it is started again;</li>
  *   <li>after storms of interrupts and of {@link CompletableFuture#cancel} on 16 waiters (own connections), no lock
- *       is held, nobody waits, every connection answers and can lock again, and no two holders ever overlapped;</li>
+ *       is held, nobody waits, every connection answers and can lock again, and no two holders ever overlapped;
+ *       the same storms through a pool ({@link Locks#forDataSource}, where requests that do not wait share
+ *       connections) leave every connection back in the pool;</li>
+ *   <li>a killed session that several pooled locks share hands each of its keys to exactly one waiter, and each
+ *       of its holders' {@code release()} is a {@link LockLostException};</li>
  *   <li>a timed-out acquire in every supported mode and scope, and a release that fails (lost behind dlock's back,
  *       or a statement the driver fails to send), leave the caller's transaction able to commit its rows, and
  *       dlock makes no commit, rollback or auto-commit call of its own.</li>
@@ -278,6 +286,37 @@ public abstract class FaultContract extends DialectFixture {
     void interruptStormLeavesNothingHeldAndEveryConnectionUsable() throws Exception {
         String key = uniqueKey();
         List<Connection> connections = new ArrayList<>();
+        for (int w = 0; w < STORM_WORKERS; w++) {
+            connections.add(connect());
+        }
+        // a statement while holding, where an interrupt may land too
+        interruptStorm("interrupt storm", w -> lockOn(connections.get(w), key), 4,
+                (w, lock) -> isUsable(connections.get(w)));
+        assertNothingLeftAndAllUsable(key, connections);
+    }
+
+    @Test
+    void interruptStormThroughSharedConnectionsLeavesNothingHeldAndEveryConnectionBackInThePool() throws Exception {
+        String key = uniqueKey();
+        HikariDataSource pool = pool(STORM_WORKERS + 4); // a waiting request takes a connection of its own
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        // five forms: the four waits, and tryAcquire(), which takes its turn on a shared connection
+        interruptStorm("interrupt storm through shared connections", w -> locks.lock(key), 5,
+                (w, lock) -> lock.isHeldOnServer());
+        assertNothingLeftThroughThePool(key, pool, locks);
+    }
+
+    /** A statement a worker runs while it holds, where the storm may land too. */
+    private interface WhileHolding {
+        void run(int worker, DistributedLock lock) throws Exception;
+    }
+
+    /**
+     * {@link #STORM_WORKERS} workers make {@link #STORM_ATTEMPTS} requests each on one key, in turn through
+     * {@code forms} of {@link #request}, while this thread interrupts them at random.
+     */
+    private void interruptStorm(String name, IntFunction<DistributedLock> lockOfWorker, int forms,
+            WhileHolding whileHolding) throws Exception {
         AtomicReferenceArray<Thread> workerThreads = new AtomicReferenceArray<>(STORM_WORKERS);
         AtomicInteger holders = new AtomicInteger();
         AtomicInteger overlaps = new AtomicInteger();
@@ -286,18 +325,16 @@ public abstract class FaultContract extends DialectFixture {
         AtomicInteger interruptedInsideTheCall = new AtomicInteger();
         List<Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < STORM_WORKERS; w++) {
-            Connection connection = connect();
-            connections.add(connection);
             int id = w;
             workers.add(threads.submit(() -> {
                 workerThreads.set(id, Thread.currentThread());
                 for (int attempt = 0; attempt < STORM_ATTEMPTS; attempt++) {
                     Thread.interrupted(); // a stale interrupt from the last round is not this attempt's
-                    DistributedLock lock = lockOn(connection, key);
+                    DistributedLock lock = lockOfWorker.apply(id);
                     boolean acquired;
                     boolean interruptedBefore = Thread.currentThread().isInterrupted();
                     try {
-                        acquired = request(lock, (id + attempt) % 4);
+                        acquired = request(lock, (id + attempt) % forms);
                     } catch (LockInterruptedException | InterruptedException e) {
                         interrupted.incrementAndGet();
                         if (!interruptedBefore) {
@@ -313,7 +350,7 @@ public abstract class FaultContract extends DialectFixture {
                         if (holders.incrementAndGet() > 1) {
                             overlaps.incrementAndGet();
                         }
-                        isUsable(connection); // a statement while holding, where an interrupt may land too
+                        whileHolding.run(id, lock);
                         holders.decrementAndGet();
                         lock.release();
                     }
@@ -338,15 +375,14 @@ public abstract class FaultContract extends DialectFixture {
         tally.faults(delivered);
         tally.grants(grants.get());
         tally.violations(overlaps.get());
-        tally.print("interrupt storm: " + delivered + " interrupts, " + interrupted.get() + " requests interrupted ("
+        tally.print(name + ": " + delivered + " interrupts, " + interrupted.get() + " requests interrupted ("
                 + interruptedInsideTheCall.get() + " while the request ran), " + grants.get() + " grants");
         assertThat(overlaps).as("overlapping or interrupted-yet-held grants").hasValue(0);
         assertThat(interruptedInsideTheCall.get()).as("interrupts that landed while a request ran").isPositive();
         assertThat(grants.get()).as("grants between the interrupts").isPositive();
-        assertNothingLeftAndAllUsable(key, connections);
     }
 
-    /** One request in one of four forms; {@code true} when held. */
+    /** One request in one of five forms; {@code true} when held. */
     private static boolean request(DistributedLock lock, int form) throws InterruptedException {
         switch (form) {
             case 0:
@@ -357,9 +393,11 @@ public abstract class FaultContract extends DialectFixture {
                 return true;
             case 2:
                 return lock.tryAcquire(SANITY);
-            default:
+            case 3:
                 lock.asLock().lockInterruptibly();
                 return true;
+            default:
+                return lock.tryAcquire();
         }
     }
 
@@ -367,6 +405,27 @@ public abstract class FaultContract extends DialectFixture {
     void cancelStormOfAsyncRequestsLeavesNothingHeldAndEveryConnectionUsable() throws Exception {
         String key = uniqueKey();
         List<Connection> connections = new ArrayList<>();
+        for (int w = 0; w < STORM_WORKERS; w++) {
+            connections.add(connect());
+        }
+        cancelStorm("cancel storm", w -> lockOn(connections.get(w), key));
+        assertNothingLeftAndAllUsable(key, connections);
+    }
+
+    @Test
+    void cancelStormThroughSharedConnectionsLeavesNothingHeldAndEveryConnectionBackInThePool() throws Exception {
+        String key = uniqueKey();
+        HikariDataSource pool = pool(STORM_WORKERS + 4);
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        cancelStorm("cancel storm through shared connections", w -> locks.lock(key));
+        assertNothingLeftThroughThePool(key, pool, locks);
+    }
+
+    /**
+     * {@link #STORM_WORKERS} workers make {@link #STORM_ATTEMPTS} asynchronous requests each on one lock object of
+     * their own, while this thread cancels them at random.
+     */
+    private void cancelStorm(String name, IntFunction<DistributedLock> lockOfWorker) throws Exception {
         AtomicReferenceArray<CompletableFuture<AsyncDistributedLock>> pending = new AtomicReferenceArray<>(STORM_WORKERS);
         AtomicInteger holders = new AtomicInteger();
         AtomicInteger overlaps = new AtomicInteger();
@@ -375,12 +434,10 @@ public abstract class FaultContract extends DialectFixture {
         List<Future<?>> workers = new ArrayList<>();
         List<ExecutorService> lanes = new ArrayList<>();
         for (int w = 0; w < STORM_WORKERS; w++) {
-            Connection connection = connect();
-            connections.add(connection);
-            // one thread per connection: once a no-op has run on it, the request before it is over
+            // one thread per lock object: once a no-op has run on it, the request before it is over
             ExecutorService lane = Executors.newSingleThreadExecutor();
             lanes.add(lane);
-            AsyncDistributedLock lock = lockOn(connection, key).async(lane);
+            AsyncDistributedLock lock = lockOfWorker.apply(w).async(lane);
             int id = w;
             workers.add(threads.submit(() -> {
                 for (int attempt = 0; attempt < STORM_ATTEMPTS; attempt++) {
@@ -431,13 +488,82 @@ public abstract class FaultContract extends DialectFixture {
         tally.faults(delivered);
         tally.grants(grants.get());
         tally.violations(overlaps.get());
-        tally.print("cancel storm: " + delivered + " cancels, " + grants.get() + " grants");
+        tally.print(name + ": " + delivered + " cancels, " + grants.get() + " grants");
         assertThat(overlaps).as("overlapping or cancelled-yet-held grants").hasValue(0);
         assertThat(cancelled.get()).isEqualTo(delivered);
         assertThat(delivered).as("cancels delivered to pending requests (the storm this test is for)")
                 .isGreaterThanOrEqualTo(STORM_WORKERS);
         assertThat(grants.get()).as("grants between the cancels").isPositive();
-        assertNothingLeftAndAllUsable(key, connections);
+    }
+
+    /** After a storm through {@code locks}: nothing held or waiting, every connection back, new locks granted. */
+    private void assertNothingLeftThroughThePool(String key, HikariDataSource pool, DataSourceLocks locks)
+            throws Exception {
+        Object databaseKey = databaseKey(key);
+        awaitServer("no waiter left for " + key, () -> dialect().waitersOnServer(observer, databaseKey) == 0);
+        assertThat(dialect().isLockedOnServer(observer, databaseKey)).as("held after the storm").isFalse();
+        // a connection whose release could not be confirmed is ended and given back from another thread
+        awaitServer("every connection back in the pool", () -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
+        for (int i = 0; i < STORM_WORKERS; i++) {
+            DistributedLock fresh = locks.lock(key);
+            assertThat(fresh.tryAcquire()).as("the pool's connections lock after the storm").isTrue();
+            fresh.release();
+        }
+    }
+
+    @Test
+    void killedSharedSessionHandsEachOfItsLocksToExactlyOneWaiter() throws Exception {
+        List<Connection> opened = new CopyOnWriteArrayList<>();
+        HikariDataSource pool = pool(12, connection -> {
+            opened.add(connection);
+            return connection;
+        });
+        DataSourceLocks locks = Locks.forDataSource(pool);
+        int keys = 3;
+        int waitersPerKey = 2;
+        List<DistributedLock> held = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+            DistributedLock lock = locks.lock(uniqueKey());
+            assertThat(lock.tryAcquire()).isTrue();
+            held.add(lock);
+        }
+        long shared = -1;
+        for (Connection connection : opened) {
+            if (!connection.isClosed() && dialect().isHeldBy(observer, held.get(0).databaseKey(),
+                    dialect().sessionId(connection))) {
+                shared = dialect().sessionId(connection);
+            }
+        }
+        assertThat(shared).as("the session the locks share").isNotNegative();
+        List<CompletionService<DistributedLock>> granted = new ArrayList<>();
+        for (DistributedLock holder : held) {
+            assertThat(dialect().isHeldBy(observer, holder.databaseKey(), shared)).as("all on one session").isTrue();
+            CompletionService<DistributedLock> ofKey = new ExecutorCompletionService<>(threads);
+            for (int w = 0; w < waitersPerKey; w++) {
+                DistributedLock waiter = locks.lock(holder.key());
+                ofKey.submit(() -> waiter.tryAcquire(SANITY) ? waiter : null);
+            }
+            granted.add(ofKey);
+            Object databaseKey = holder.databaseKey();
+            awaitServer(waitersPerKey + " waiting", () -> dialect().waitersOnServer(observer, databaseKey) == waitersPerKey);
+        }
+        dialect().killSession(observer, shared);
+        tally.fault();
+        for (int k = 0; k < keys; k++) {
+            for (int remaining = waitersPerKey - 1; remaining >= 0; remaining--) {
+                Future<DistributedLock> next = granted.get(k).poll(SANITY.toSeconds(), TimeUnit.SECONDS);
+                assertThat(next).as("a waiter of key " + k + " was granted its lock").isNotNull();
+                DistributedLock holder = next.get();
+                assertThat(holder).as("granted, not timed out").isNotNull();
+                assertThat(dialect().waitersOnServer(observer, holder.databaseKey())).isEqualTo(remaining);
+                assertThat(granted.get(k).poll()).as("no second waiter granted beside the holder").isNull();
+                tally.grants(1);
+                holder.release();
+            }
+            DistributedLock lost = held.get(k);
+            assertThatThrownBy(lost::release).as("the killed session's lock").isInstanceOf(LockLostException.class);
+        }
+        awaitServer("every connection back in the pool", () -> pool.getHikariPoolMXBean().getActiveConnections() == 0);
     }
 
     private void assertNothingLeftAndAllUsable(String key, List<Connection> connections) throws Exception {
