@@ -205,6 +205,11 @@ public final class ScriptedConnection {
         throw violation("unexpected call Connection." + describe(method, args));
     }
 
+    /** @return whether the connection was closed (given back, for a pool's connection) */
+    public boolean isClosed() {
+        return closed;
+    }
+
     private void checkOpen(String call) throws SQLException {
         if (closed) {
             throw new SQLException("connection closed (" + call + ")", "08003");
