@@ -8,8 +8,10 @@ import java.util.concurrent.Callable;
  * Locks over a {@link javax.sql.DataSource} (a pool), made by {@link Locks#forDataSource(javax.sql.DataSource)}.
  * Held locks share a few of the pool's connections: up to {@link Locks#DEFAULT_LOCKS_PER_SESSION} locks on one
  * (or as {@link Locks#forDataSource(javax.sql.DataSource, int)} says; 1 gives each held lock a connection of its
- * own). A request that does not wait ({@code tryAcquire()}) runs on a shared connection, taking its turn there; a
- * request that waits borrows a connection of its own for the wait (a blocked statement would stall every lock
+ * own). A request that does not wait ({@code tryAcquire()}) runs on a shared connection whose turn is free (one
+ * statement at a time runs on a shared connection); when every turn is taken it waits for the first to come free
+ * while one more connection is borrowed for it, whichever comes first, so bursts from many threads spread over
+ * the pool without ever waiting on an exhausted pool. A request that waits borrows a connection of its own for the wait (a blocked statement would stall every lock
  * sharing its connection), and once granted that connection is shared too. So a service may hold thousands of
  * locks on a handful of connections, but needs one connection per request waiting at the same time.
  *
