@@ -84,6 +84,11 @@ final class PooledScale {
     /** The secondary figure of {@code herd}: the raw herd's handoffs; and how many waiters were asked for. */
     static final String RAW = "raw";
     static final String ASKED_WAITERS = "askedWaiters";
+    /** Secondary figures of {@code herd}: the client's CPU while the herd waits, dlock's and raw's (% of a core). */
+    static final String CPU_WAITING = "cpuWhileWaiting";
+    static final String RAW_CPU_WAITING = "rawCpuWhileWaiting";
+    /** How long the client's CPU is read while a herd waits, before the holder releases. */
+    private static final Duration CPU_WINDOW = Duration.ofMillis(500);
     static final String HERD = "dev.dlock.bench.PooledScale.herd";
     /** Connections of the server left free beyond the herd's pool and its observer. */
     private static final int HEADROOM = 10;
@@ -346,6 +351,7 @@ final class PooledScale {
         }
         SampleBuffer dlock = new SampleBuffer();
         SampleBuffer raw = new SampleBuffer();
+        double[] cpu = new double[2]; // summed over the measured rounds: dlock, raw
         String key = KEY + "herd";
         try (HikariDataSource pool = database.pool("dlock-bench-herd", waiters + 1, Duration.ofSeconds(30));
              Connection observer = database.connect()) {
@@ -356,16 +362,19 @@ final class PooledScale {
                 boolean dlockFirst = round % 2 == 0;
                 for (int i = 0; i < 2; i++) {
                     boolean isDlock = (i == 0) == dlockFirst;
-                    long[] handoffs = isDlock ? dlockHerd(locks, key, waiters, waiting)
+                    HerdRound herd = isDlock ? dlockHerd(locks, key, waiters, waiting)
                             : rawHerd(pool, databaseKey, waiters, waiting);
                     if (round >= 0) {
-                        for (long nanos : handoffs) {
+                        for (long nanos : herd.handoffs()) {
                             (isDlock ? dlock : raw).add(nanos);
                         }
+                        cpu[isDlock ? 0 : 1] += herd.cpuWhileWaiting().percent();
                     }
-                    progress.detail(String.format(Locale.ROOT, "%s round %d, %s: handoff median %.0f µs",
+                    progress.detail(String.format(Locale.ROOT,
+                            "%s round %d, %s: handoff median %.0f µs, client CPU while waiting %.1f%% of a core (%s)",
                             round < 0 ? "warm-up" : "measured", round + 1, isDlock ? "dlock" : "raw",
-                            median(handoffs) / 1e3));
+                            median(herd.handoffs()) / 1e3, herd.cpuWhileWaiting().percent(),
+                            String.join(", ", herd.cpuWhileWaiting().busiest())));
                 }
             }
         }
@@ -373,6 +382,9 @@ final class PooledScale {
         iteration.addResult(new SampleTimeResult(ResultRole.PRIMARY, "dlock", dlock, TimeUnit.MICROSECONDS));
         iteration.addResult(new SampleTimeResult(ResultRole.SECONDARY, RAW, raw, TimeUnit.MICROSECONDS));
         iteration.addResult(new Measured.Value(ResultRole.SECONDARY, ASKED_WAITERS, settings.waiters(), "waiters"));
+        int rounds = Math.max(1, settings.herdRounds());
+        iteration.addResult(new Measured.Value(ResultRole.SECONDARY, CPU_WAITING, cpu[0] / rounds, "%"));
+        iteration.addResult(new Measured.Value(ResultRole.SECONDARY, RAW_CPU_WAITING, cpu[1] / rounds, "%"));
         progress.end();
         return Measured.run(params, List.of(iteration));
     }
@@ -407,8 +419,17 @@ final class PooledScale {
         return ids;
     }
 
-    /** One herd through dlock: @return its handoffs, in nanoseconds */
-    private long[] dlockHerd(DataSourceLocks locks, String key, int waiters, RawStatements.WaitCount waiting)
+    /**
+     * One herd.
+     *
+     * @param handoffs        its handoffs, in nanoseconds
+     * @param cpuWhileWaiting the client's CPU while every waiter waited, before the first release
+     */
+    private record HerdRound(long[] handoffs, ProcessCpu.Usage cpuWhileWaiting) {
+    }
+
+    /** One herd through dlock. */
+    private HerdRound dlockHerd(DataSourceLocks locks, String key, int waiters, RawStatements.WaitCount waiting)
             throws Exception {
         DistributedLock holder = locks.lock(key);
         UncontendedBenchmark.check(holder.tryAcquire());
@@ -424,8 +445,8 @@ final class PooledScale {
         }, holder::release);
     }
 
-    /** One herd of the raw blocking statement, on the pool's connections: @return its handoffs, in nanoseconds */
-    private long[] rawHerd(HikariDataSource pool, Object databaseKey, int waiters, RawStatements.WaitCount waiting)
+    /** One herd of the raw blocking statement, on the pool's connections. */
+    private HerdRound rawHerd(HikariDataSource pool, Object databaseKey, int waiters, RawStatements.WaitCount waiting)
             throws Exception {
         try (Connection holderConnection = pool.getConnection()) {
             RawStatements.RawLock holder = database.raw().lockOn(holderConnection, databaseKey);
@@ -469,13 +490,15 @@ final class PooledScale {
     }
 
     /**
-     * Starts {@code waiters} threads, waits until the server shows them all waiting, releases, and times each
-     * handoff: from the start of the release call that let a waiter through to its grant.
+     * Starts {@code waiters} threads, waits until the server shows them all waiting, reads the client's CPU over
+     * {@link #CPU_WINDOW} while they wait, releases, and times each handoff: from the start of the release call that
+     * let a waiter through to its grant.
      */
-    private static long[] herd(int waiters, RawStatements.WaitCount waiting, WaiterFactory factory, Release release)
+    private static HerdRound herd(int waiters, RawStatements.WaitCount waiting, WaiterFactory factory, Release release)
             throws Exception {
         AtomicLong lastRelease = new AtomicLong();
         long[] handoffs = new long[waiters];
+        ProcessCpu.Usage cpuWhileWaiting;
         AtomicInteger granted = new AtomicInteger();
         Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
         List<Thread> threads = new ArrayList<>();
@@ -503,6 +526,10 @@ final class PooledScale {
                 }
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
             }
+            // a measurement window, not a wait for anything: every waiter is blocked on the server meanwhile
+            ProcessCpu.Snapshot start = ProcessCpu.Snapshot.now();
+            LockSupport.parkNanos(CPU_WINDOW.toNanos());
+            cpuWhileWaiting = ProcessCpu.Snapshot.now().since(start);
             lastRelease.set(System.nanoTime());
             release.run();
             for (Thread thread : threads) {
@@ -517,7 +544,7 @@ final class PooledScale {
         if (granted.get() != waiters) {
             throw new IllegalStateException("only " + granted.get() + " of " + waiters + " waiters were granted");
         }
-        return handoffs;
+        return new HerdRound(handoffs, cpuWhileWaiting);
     }
 
     private static double median(long[] values) {

@@ -182,6 +182,10 @@ class BenchmarkSmokeTest {
         double slowest = herd.getPrimaryResult().getStatistics().getMax();
         assertTrue(herd.getPrimaryResult().getStatistics().getMin() > 0 && slowest < 60e6,
                 () -> "a handoff of " + slowest + " µs");
+        double cpu = herd.getSecondaryResults().get(PooledScale.CPU_WAITING).getScore();
+        // the client's CPU while the herd waits: read, and a share of at most the machine's cores
+        assertTrue(cpu >= 0 && cpu <= 100.0 * Runtime.getRuntime().availableProcessors(), () -> "CPU " + cpu + "%");
+        assertTrue(herd.getSecondaryResults().containsKey(PooledScale.RAW_CPU_WAITING), "raw herd's CPU");
         ByteArrayOutputStream json = new ByteArrayOutputStream();
         ResultFormatFactory.getInstance(ResultFormatType.JSON, new PrintStream(json, true, StandardCharsets.UTF_8))
                 .writeOut(results);

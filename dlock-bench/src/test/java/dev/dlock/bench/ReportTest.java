@@ -227,18 +227,20 @@ class ReportTest {
         String over = markdown(List.of(herd(1101)));
 
         assertRow(atTarget, "| PostgreSQL | 150 (of 1000 asked) | 151 | raw unlock → raw blocking statement | 1 | 100 | 100"
-                + " |  |  |");
+                + " |  | 0.3 |  |");
         assertRow(atTarget, "| PostgreSQL | 150 (of 1000 asked) | 151 | dlock release() → acquire() | 1 | 1100 | 1100"
-                + " | +1000 | met |");
+                + " | +1000 | 1.3 | met |");
         assertRow(over, "| PostgreSQL | 150 (of 1000 asked) | 151 | dlock release() → acquire() | 1 | 1101 | 1101"
-                + " | +1001 | missed by 1 µs |");
+                + " | +1001 | 1.3 | missed by 1 µs |");
     }
 
     private static RunResult herd(double dlock) {
         return run("PooledScale.herd", Map.of("waiters", "150", "pool", "151"), List.of(List.of(
                 value(ResultRole.PRIMARY, "dlock", dlock),
                 value(ResultRole.SECONDARY, PooledScale.RAW, 100),
-                value(ResultRole.SECONDARY, PooledScale.ASKED_WAITERS, 1000))));
+                value(ResultRole.SECONDARY, PooledScale.ASKED_WAITERS, 1000),
+                value(ResultRole.SECONDARY, PooledScale.CPU_WAITING, 1.25),
+                value(ResultRole.SECONDARY, PooledScale.RAW_CPU_WAITING, 0.25))));
     }
 
     /** One run of {@link PooledBenchmark}: floor 80, raw 100, through the pool {@code pooled} µs. */
