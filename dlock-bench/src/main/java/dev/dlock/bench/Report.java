@@ -496,7 +496,7 @@ final class Report {
                 + " release call until the next waiter's acquire() returns. A waiting request borrows a connection of"
                 + " its own, so the pool has N + 1 connections; the raw herd (the raw blocking statement) runs on the"
                 + " same pool's connections, in alternating rounds. Where the server allows fewer connections than"
-                + " asked, N is as many as fit. Client CPU while waiting: the test JVM's threads' CPU time over "
+                + " asked, N is as many as fit. Client CPU while waiting: the test JVM's threads' CPU time over"
                 + " 500 ms while all N wait, before the holder releases, mean of the rounds (no target: the floor is"
                 + " the raw herd's). Target (issue 5's, for one waiter): dlock's p50 within "
                 + (int) (HANDOFF_MAX_EXTRA_US / 1000) + " ms of raw.");
