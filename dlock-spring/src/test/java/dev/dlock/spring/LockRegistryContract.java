@@ -71,7 +71,9 @@ abstract class LockRegistryContract {
     @AfterEach
     void close() throws SQLException {
         threads.shutdownNow();
-        observer.close();
+        if (observer != null) {
+            observer.close();
+        }
     }
 
     @Test
