@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dlock.tck.PostgresDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,45 +20,10 @@ import org.springframework.stereotype.Component;
 
 /**
  * The README's "Spring" example, as written there: the application.properties keys, and a component that gets the
- * registry injected. Two contexts on the embedded PostgreSQL are two nodes of the application.
+ * registry injected ({@link NightlyReport}, below). Two contexts on the embedded PostgreSQL are two nodes of the
+ * application.
  */
 class ReadmeSpringExampleTest {
-
-    // --- the README's example, from here ---
-    @Component
-    static class NightlyReport {
-        private final LockRegistry locks;
-
-        NightlyReport(LockRegistry locks) {        // a DlockLockRegistry on the application's DataSource
-            this.locks = locks;
-        }
-
-        /** One node at a time writes the report; the others skip it. */
-        boolean runIfFree() {
-            Lock lock = locks.obtain("report:nightly");
-            if (!lock.tryLock()) {
-                return false;
-            }
-            try {
-                write();
-            } finally {
-                lock.unlock();
-            }
-            return true;
-        }
-
-        /** Waits up to 5 seconds for the export's lock, or throws TimeoutException. */
-        void export(long id) throws Exception {
-            locks.executeLocked("export:" + id, Duration.ofSeconds(5), () -> write());
-        }
-        // --- to here ---
-
-        final AtomicInteger written = new AtomicInteger();
-
-        private void write() {
-            written.incrementAndGet();
-        }
-    }
 
     private final ApplicationContextRunner node = new ApplicationContextRunner()
             .withConfiguration(AutoConfigurations.of(DataSourceAutoConfiguration.class, DlockAutoConfiguration.class,
@@ -64,6 +32,18 @@ class ReadmeSpringExampleTest {
                     "spring.datasource.url=" + PostgresDatabase.instance().url(),
                     "dlock.locks-per-session=1000")
             .withUserConfiguration(NightlyReport.class);
+
+    @Test
+    void theReadmeShowsThisCodeAndTheseSettings() throws IOException {
+        String readme = Files.readString(Path.of("..", "README.md"));
+        String source = Files.readString(Path.of("src", "test", "java", "dev", "dlock", "spring",
+                "ReadmeSpringExampleTest.java"));
+        String from = "// --- the README's example, from here ---\n";
+        String to = "    // --- to here ---\n";
+        String example = source.substring(source.indexOf(from) + from.length(), source.indexOf(to)) + "}\n";
+        assertThat(readme).contains("```java\n" + example + "```");
+        assertThat(readme).contains("\ndlock.locks-per-session=1000\n");
+    }
 
     @Test
     void theReportRunsOnTheNodeThatGetsTheLockAndTheOtherSkipsIt() {
@@ -89,5 +69,41 @@ class ReadmeSpringExampleTest {
             assertThat(onA.written).hasValue(2);
             assertThat(onB.written).hasValue(1);
         }));
+    }
+}
+
+// --- the README's example, from here ---
+@Component
+class NightlyReport {
+    private final LockRegistry locks;
+
+    NightlyReport(LockRegistry locks) {        // a DlockLockRegistry on the application's DataSource
+        this.locks = locks;
+    }
+
+    /** One node at a time writes the report; the others skip it. */
+    boolean runIfFree() {
+        Lock lock = locks.obtain("report:nightly");
+        if (!lock.tryLock()) {
+            return false;
+        }
+        try {
+            write();
+        } finally {
+            lock.unlock();
+        }
+        return true;
+    }
+
+    /** Waits up to 5 seconds for the export's lock, or throws TimeoutException. */
+    void export(long id) throws Exception {
+        locks.executeLocked("export:" + id, Duration.ofSeconds(5), () -> write());
+    }
+    // --- to here ---
+
+    final AtomicInteger written = new AtomicInteger();
+
+    private void write() {
+        written.incrementAndGet();
     }
 }
