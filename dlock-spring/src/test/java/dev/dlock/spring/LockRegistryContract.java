@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.dlock.DataSourceLocks;
 import dev.dlock.LockKey;
+import dev.dlock.LockLostException;
 import dev.dlock.tck.TestDatabase;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -53,6 +54,9 @@ abstract class LockRegistryContract {
 
     /** @return how many sessions wait for the database lock of {@code key}, asked on {@code observer} */
     abstract int waitersOnServer(Connection observer, DataSourceLocks locks, String key) throws SQLException;
+
+    /** Ends, from {@code observer}, the server session that holds the database lock of {@code key}. */
+    abstract void killHolder(Connection observer, DataSourceLocks locks, String key) throws SQLException;
 
     ApplicationContextRunner node() {
         return new ApplicationContextRunner()
@@ -284,6 +288,25 @@ abstract class LockRegistryContract {
             onA.unlock();
             assertThat(registry(b).executeLocked(key, Duration.ofSeconds(STUCK_SECONDS),
                     (CheckedCallable<Boolean, SQLException>) () -> heldOnServer(a))).isTrue();
+            assertThat(heldOnServer(a)).isFalse();
+        }));
+    }
+
+    @Test
+    void aLockWhoseSessionEndedIsReportedByUnlockWhichStillGivesUpTheThreadsOwnership() {
+        node().run(a -> node().run(b -> {
+            Lock onA = registry(a).obtain(key);
+            onA.lock();
+            killHolder(observer, a.getBean(DataSourceLocks.class), key);
+            assertThat(heldOnServer(a)).isFalse();
+            assertThatThrownBy(onA::unlock).isInstanceOf(LockLostException.class).hasMessageContaining(key);
+            assertThat(registry(a)).hasToString("DlockLockRegistry[" + dialect() + ", keys in use: 0]");
+            Lock onB = registry(b).obtain(key);
+            assertThat(onB.tryLock()).isTrue();
+            assertThat(onA.tryLock()).isFalse();
+            onB.unlock();
+            assertThat(onA.tryLock()).isTrue(); // node A locks again, on another connection
+            onA.unlock();
             assertThat(heldOnServer(a)).isFalse();
         }));
     }

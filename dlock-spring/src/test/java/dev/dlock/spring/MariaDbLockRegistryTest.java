@@ -9,6 +9,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.integration.support.locks.LockRegistry;
 
@@ -38,6 +40,31 @@ class MariaDbLockRegistryTest extends LockRegistryContract {
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
                 return rs.getBoolean(1);
+            }
+        }
+    }
+
+    @Override
+    void killHolder(Connection observer, DataSourceLocks locks, String key) throws SQLException {
+        long holder;
+        try (PreparedStatement statement = observer.prepareStatement("SELECT IS_USED_LOCK(?)")) {
+            statement.setString(1, key);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                holder = rs.getLong(1);
+                if (rs.wasNull()) {
+                    throw new IllegalStateException("nobody holds " + key);
+                }
+            }
+        }
+        try (Statement statement = observer.createStatement()) {
+            statement.execute("KILL " + holder); // a number the server gave
+        }
+        // KILL returns once the session is marked; its locks go as it ends: ask until the name is free
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (heldOnServer(observer, locks, key)) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("session " + holder + " never let " + key + " go");
             }
         }
     }
