@@ -2,10 +2,14 @@ package dev.dlock.bench;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.dlock.DataSourceLocks;
+import dev.dlock.Locks;
+import dev.dlock.spring.DlockLockRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -42,7 +46,8 @@ import org.springframework.jdbc.datasource.DataSourceTransactionManager;
  * Workload 5: peer libraries on the same PostgreSQL, as their documentation sets them up, each on a HikariCP
  * pool (both borrow a connection per operation). Workload 1 for ShedLock's {@code JdbcLockProvider} and Spring
  * Integration's {@code JdbcLockRegistry}; workload 3 for Spring only: ShedLock has no call that waits for a
- * lock (a task that finds it taken is skipped).
+ * lock (a task that finds it taken is skipped). Beside Spring's registry, in the same run, dlock's
+ * ({@link DlockLockRegistry}, dlock-spring), each registry on a pool of its own as Spring Boot would give it.
  *
  * <p>Spring's {@code lock()} polls its table every {@code idleBetweenTries} (100 ms by default), so its
  * handoff depends on when the release falls between two polls: the holder releases at a uniformly random
@@ -91,10 +96,21 @@ public class PeerBenchmark {
             }
         }
 
-        /** Closes the pools. */
+        /**
+         * Closes what the state opened on the pools, then the pools: one teardown, since JMH runs two of one state
+         * in no set order, and a pool closed first fails a handoff's last release.
+         */
         @TearDown(Level.Trial)
-        public void closePools() {
-            pools.forEach(HikariDataSource::close);
+        public void close() throws Exception {
+            try {
+                closeOnPools();
+            } finally {
+                pools.forEach(HikariDataSource::close);
+            }
+        }
+
+        /** What to end before the pools close. */
+        void closeOnPools() throws Exception {
         }
     }
 
@@ -188,10 +204,75 @@ public class PeerBenchmark {
             round.prepare();
         }
 
-        /** Ends the last round. */
-        @TearDown(Level.Trial)
-        public void close() throws Exception {
+        @Override
+        void closeOnPools() throws Exception {
             round.close();
+        }
+    }
+
+    /** dlock's registry, as dlock-spring's auto-configuration makes it: on {@code Locks.forDataSource(pool)}. */
+    @State(Scope.Thread)
+    public abstract static class DlockRegistry extends Peer {
+        DataSourceLocks locks() {
+            return Locks.forDataSource(pool());
+        }
+    }
+
+    /** One dlock registry, for workload 1. */
+    @State(Scope.Thread)
+    public static class DlockRegistryLock extends DlockRegistry {
+        Lock lock;
+
+        /** Builds the registry and obtains the lock. */
+        @Setup(Level.Trial)
+        public void open() {
+            lock = new DlockLockRegistry(locks()).obtain(NAME);
+        }
+    }
+
+    /** Two dlock registries on two pools, as two processes would have, for workload 3. */
+    @State(Scope.Thread)
+    public static class DlockRegistryPair extends DlockRegistry {
+        private static final String KEY = NAME + ":registry-handoff";
+
+        private Connection observer;
+        HandoffRound round;
+
+        /** Builds the holder's and the waiter's registries, and the observer's connection. */
+        @Setup(Level.Trial)
+        public void open() throws SQLException {
+            DataSourceLocks holder = locks();
+            long advisoryKey = (Long) holder.lock(KEY).databaseKey();
+            observer = database().connect();
+            // the waiter's pool lends it some connection for its wait: ask the server about the key, not a session
+            PreparedStatement waiting = observer.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_locks"
+                    + " WHERE locktype = 'advisory' AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1"
+                    + " AND NOT granted)");
+            waiting.setLong(1, advisoryKey >>> 32);
+            waiting.setLong(2, advisoryKey & 0xffffffffL);
+            round = new HandoffRound(Locker.of(new DlockLockRegistry(holder).obtain(KEY)),
+                    Locker.of(new DlockLockRegistry(locks()).obtain(KEY)),
+                    HandoffRound.askingTheServer(() -> {
+                        try (ResultSet rs = waiting.executeQuery()) {
+                            rs.next();
+                            return rs.getBoolean(1);
+                        }
+                    }));
+        }
+
+        /** Outside the clock: the holder holds, the waiter waits. */
+        @Setup(Level.Invocation)
+        public void prepare() throws Exception {
+            round.prepare();
+        }
+
+        @Override
+        void closeOnPools() throws Exception {
+            try {
+                round.close();
+            } finally {
+                observer.close();
+            }
         }
     }
 
@@ -224,6 +305,28 @@ public class PeerBenchmark {
     /** Spring's unlock on the holder's registry until {@code lock()} returns on the waiter's. */
     @Benchmark
     public void springHandoff(SpringPair pair) throws Exception {
+        pair.round.handOff();
+    }
+
+    /** @return whether it was held: dlock's registry's {@code tryLock()} and {@code unlock()} */
+    @Benchmark
+    public boolean dlockRegistryTryLockUnlock(DlockRegistryLock dlock) {
+        UncontendedBenchmark.check(dlock.lock.tryLock());
+        dlock.lock.unlock();
+        return true;
+    }
+
+    /** @return whether it was held: dlock's registry's {@code lock()} and {@code unlock()} */
+    @Benchmark
+    public boolean dlockRegistryLockUnlock(DlockRegistryLock dlock) {
+        dlock.lock.lock();
+        dlock.lock.unlock();
+        return true;
+    }
+
+    /** dlock's registry: unlock on the holder's until {@code lock()} returns on the waiter's (on another pool). */
+    @Benchmark
+    public void dlockRegistryHandoff(DlockRegistryPair pair) throws Exception {
         pair.round.handOff();
     }
 }

@@ -78,10 +78,15 @@ final class Report {
                     stats("PeerBenchmark.springTryLockUnlock", db, Map.of()), rawTry, "raw try", false);
             timeRow(table, db, "Spring JdbcLockRegistry lock() + unlock()",
                     stats("PeerBenchmark.springLockUnlock", db, Map.of()), rawLock, "raw blocking", false);
+            timeRow(table, db, "dlock DlockLockRegistry tryLock() + unlock()",
+                    stats("PeerBenchmark.dlockRegistryTryLockUnlock", db, Map.of()), rawTry, "raw try", false);
+            timeRow(table, db, "dlock DlockLockRegistry lock() + unlock()",
+                    stats("PeerBenchmark.dlockRegistryLockUnlock", db, Map.of()), rawLock, "raw blocking", false);
         }
         table.note("raw = the statements dlock sends, prepared once, without dlock; dlock makes a new lock object"
                 + " per pair. The first five rows of a database are timed in turns on one connection within one run;"
-                + " the peers run after them, in a run of their own. Target: dlock / raw at most "
+                + " the peers and dlock's Spring registry (dlock-spring's DlockLockRegistry, on a HikariCP pool) run"
+                + " after them, in a run of their own. Target: dlock / raw at most "
                 + UNCONTENDED_MAX_RATIO + ".");
         return table;
     }
@@ -140,11 +145,15 @@ final class Report {
                     raw, true);
             handoffRow(table, db, "Spring unlock() → lock() (polls every 100 ms)",
                     stats("PeerBenchmark.springHandoff", db, Map.of()), raw, false);
+            handoffRow(table, db, "dlock DlockLockRegistry unlock() → lock()",
+                    stats("PeerBenchmark.dlockRegistryHandoff", db, Map.of()), raw, false);
             if (stats("PeerBenchmark.springHandoff", db, Map.of()).isPresent()) {
                 table.row(label(db), "ShedLock: n/a, no call of it waits for a lock", "", "", "", "");
             }
         }
-        table.note("Each sample includes waking the benchmark thread once, the same on every row. Target: dlock's"
+        table.note("Each sample includes waking the benchmark thread once, the same on every row. The registries'"
+                + " rows come from the peers' run: Spring's and dlock's, each side a registry on a HikariCP pool of its"
+                + " own. Target: dlock's"
                 + " p50 within " + (int) (HANDOFF_MAX_EXTRA_US / 1000) + " ms of raw.");
         return table;
     }

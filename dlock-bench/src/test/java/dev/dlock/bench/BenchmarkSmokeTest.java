@@ -206,7 +206,14 @@ class BenchmarkSmokeTest {
 
     @Test
     void peerBenchmarksRunAndReport() throws RunnerException {
-        assertRunsAndReports(BenchDatabase.POSTGRESQL, PeerBenchmark.class, "Spring JdbcLockRegistry");
+        Collection<RunResult> results = assertRunsAndReports(BenchDatabase.POSTGRESQL, PeerBenchmark.class,
+                "Spring JdbcLockRegistry");
+        String text = new Report(results, List.of(BenchDatabase.POSTGRESQL)).tables().stream()
+                .map(Table::toText).collect(Collectors.joining());
+        for (String row : List.of("dlock DlockLockRegistry tryLock() + unlock()",
+                "dlock DlockLockRegistry lock() + unlock()", "dlock DlockLockRegistry unlock() → lock()")) {
+            assertTrue(text.contains(row), () -> "the report lacks " + row + ":\n" + text);
+        }
     }
 
     @ParameterizedTest
