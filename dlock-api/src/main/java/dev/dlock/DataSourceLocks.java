@@ -2,6 +2,7 @@ package dev.dlock;
 
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.concurrent.Callable;
 
 /**
@@ -71,6 +72,31 @@ public interface DataSourceLocks {
     DistributedLock lock(LockKey key, LockOptions options);
 
     /**
+     * One lock over several keys, all held or none, as {@link Locks#forConnection(Connection, Collection,
+     * LockOptions)} describes (one global order, one timeout, nothing kept on failure); each key holds on a pooled
+     * connection as a lock of its own would.
+     *
+     * @param keys each a {@code String} (a lock name) or a {@link LockKey}
+     * @return an exclusive lock over them, not yet acquired
+     * @throws IllegalArgumentException if {@code keys} is empty, holds another type, a key the dialect cannot take,
+     *                                  or two keys that are one database lock
+     */
+    default DistributedLock lock(Collection<?> keys) {
+        return lock(keys, LockOptions.DEFAULT);
+    }
+
+    /**
+     * {@link #lock(Collection)} with options.
+     *
+     * @param keys    each a {@code String} (a lock name) or a {@link LockKey}
+     * @param options mode of every key (scope must be {@link LockScope#SESSION})
+     * @return a lock over them, not yet acquired
+     * @throws IllegalArgumentException        as {@link #lock(Collection)}, or for {@link LockScope#TRANSACTION}
+     * @throws UnsupportedLockOptionException if the dialect lacks the mode
+     */
+    DistributedLock lock(Collection<?> keys, LockOptions options);
+
+    /**
      * Runs {@code action} while holding the lock, and releases it afterwards. An exception from
      * {@code action} is passed through as it is; a release that fails after it is added to it as suppressed.
      *
@@ -98,6 +124,21 @@ public interface DataSourceLocks {
      * @throws Exception            whatever {@code action} threw
      */
     <T> T withLock(LockKey key, Duration timeout, Callable<T> action) throws Exception;
+
+    /**
+     * {@link #withLock(String, Duration, Callable)} holding several keys at once, all or none
+     * ({@link #lock(Collection)}): the timeout covers the whole set.
+     *
+     * @param keys    each a {@code String} (a lock name) or a {@link LockKey}
+     * @param timeout how long to wait for all of them
+     * @param action  what to run while holding them
+     * @param <T>     what the action returns
+     * @return what the action returned
+     * @throws LockTimeoutException if the keys were not all had within {@code timeout}; none is held, the action
+     *                              did not run
+     * @throws Exception            whatever {@code action} threw
+     */
+    <T> T withLock(Collection<?> keys, Duration timeout, Callable<T> action) throws Exception;
 
     /**
      * The scheduled-job case: runs {@code action} only if nobody holds the lock now (one attempt, no wait),

@@ -1,6 +1,9 @@
 package dev.dlock;
 
+import java.sql.Connection;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Lock;
 import java.util.function.Consumer;
@@ -125,8 +128,16 @@ public interface DistributedLock extends AutoCloseable {
      */
     boolean isLocked();
 
-    /** @return the key this lock was made for */
+    /** @return the key this lock was made for (of a lock over several keys: the first in the order taken) */
     LockKey key();
+
+    /**
+     * @return every key this lock holds together: the one {@link #key()}, or those of a lock over several keys
+     *         ({@link Locks#forConnection(Connection, Collection)}) in the order they are taken
+     */
+    default List<LockKey> keys() {
+        return List.of(key());
+    }
 
     /**
      * The value the database locks, derived from {@link #key()} by the dialect: a {@link Long} advisory key on

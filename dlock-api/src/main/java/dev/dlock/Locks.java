@@ -1,8 +1,10 @@
 package dev.dlock;
 
 import dev.dlock.internal.LockFactory;
+import dev.dlock.internal.MultiKeyLock;
 import dev.dlock.internal.PooledLocks;
 import java.sql.Connection;
+import java.util.Collection;
 import java.util.Objects;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -80,6 +82,41 @@ public final class Locks {
      */
     public static DistributedLock forConnection(Connection connection, LockKey key, LockOptions options) {
         return LockFactory.forConnection(connection, key, options);
+    }
+
+    /**
+     * One lock over several keys on one connection, all held or none (exclusive, session-scoped).
+     *
+     * @param connection the connection whose session will hold the keys
+     * @param keys       each a {@code String} (a lock name) or a {@link LockKey}
+     * @return the lock, not yet acquired
+     * @see #forConnection(Connection, Collection, LockOptions)
+     */
+    public static DistributedLock forConnection(Connection connection, Collection<?> keys) {
+        return forConnection(connection, keys, LockOptions.DEFAULT);
+    }
+
+    /**
+     * One lock over several keys on one connection, all held or none. The keys are taken one after the other in
+     * one global order, that of their database keys ({@link DistributedLock#databaseKey()}: numbers by value,
+     * names by their text), so two processes asking for overlapping sets cannot deadlock each other; one timeout
+     * covers the whole set; on a timeout, an interrupt, a cancel or an error, whatever was taken is released
+     * before the request returns. {@code release()} releases every key, in reverse order, each whatever happens to
+     * the others; {@link DistributedLock#keys()} lists them in the order taken, {@code databaseKey()} is the list
+     * of their database keys, and a watch tells of the first key lost.
+     *
+     * @param connection the connection whose session will hold the keys
+     * @param keys       each a {@code String} (a lock name) or a {@link LockKey}
+     * @param options    mode and scope of every key
+     * @return the lock, not yet acquired
+     * @throws NullPointerException           if an argument or a key is null
+     * @throws IllegalArgumentException       if {@code keys} is empty, holds another type, a key the dialect cannot
+     *                                        take, or two keys that are one database lock
+     * @throws UnsupportedLockOptionException if the dialect lacks the mode or scope
+     */
+    public static DistributedLock forConnection(Connection connection, Collection<?> keys, LockOptions options) {
+        Objects.requireNonNull(connection, "connection");
+        return MultiKeyLock.of(keys, options, key -> forConnection(connection, key, options));
     }
 
     /**

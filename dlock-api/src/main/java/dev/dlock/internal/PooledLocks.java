@@ -10,6 +10,7 @@ import dev.dlock.spi.LockProvider;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import javax.sql.DataSource;
@@ -62,9 +63,23 @@ public final class PooledLocks implements DataSourceLocks {
     }
 
     @Override
+    public DistributedLock lock(Collection<?> keys, LockOptions options) {
+        return MultiKeyLock.of(keys, options, key -> lock(key, options));
+    }
+
+    @Override
     public <T> T withLock(LockKey key, Duration timeout, Callable<T> action) throws Exception {
         Objects.requireNonNull(action, "action");
         DistributedLock lock = lock(key).acquire(timeout);
+        return runHolding(lock, action);
+    }
+
+    @Override
+    public <T> T withLock(Collection<?> keys, Duration timeout, Callable<T> action) throws Exception {
+        Objects.requireNonNull(keys, "keys");
+        PendingRequest.checkedNanos(timeout); // a null or negative timeout before the keys are looked at
+        Objects.requireNonNull(action, "action");
+        DistributedLock lock = lock(keys).acquire(timeout);
         return runHolding(lock, action);
     }
 

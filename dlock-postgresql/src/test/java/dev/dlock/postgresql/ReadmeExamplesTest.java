@@ -21,6 +21,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Lock;
@@ -131,6 +132,29 @@ class ReadmeExamplesTest {
             assertThat(report.isHeldOnServer()).as("ended with the transaction").isFalse();
             report.close();
             conn.setAutoCommit(true);
+        }
+    }
+
+    private int transfer(int from, int to, int amount) {
+        return work.addAndGet(amount);
+    }
+
+    @Test
+    void severalKeys() throws Exception {
+        DataSourceLocks locks = Locks.forDataSource(dataSource);
+        try (Connection conn = dataSource.getConnection()) {
+            // README: every key or none
+            try (DistributedLock both = Locks.forConnection(conn, List.of("account:42", "account:7"))
+                                             .acquire(Duration.ofSeconds(5))) {
+                transfer(42, 7, 10);
+                assertThat(both.keys()).hasSize(2);
+                assertThat(locks.lock("account:7").tryAcquire()).as("held by the example").isFalse();
+                assertThat(locks.lock("account:42").tryAcquire()).as("held by the example").isFalse();
+            }                                    // both released, in reverse order
+
+            int moved = locks.withLock(List.of("account:42", "account:7"), Duration.ofSeconds(5), () -> transfer(42, 7, 10));
+            assertThat(moved).isEqualTo(20);
+            assertThat(work).hasValue(20);
         }
     }
 

@@ -73,6 +73,14 @@ public abstract class DialectContract {
     }
 
     @Nested
+    class MultiKey extends MultiKeyContract {
+        @Override
+        protected DialectUnderTest dialect() {
+            return DialectContract.this.dialect();
+        }
+    }
+
+    @Nested
     class Faults extends FaultContract {
         @Override
         protected DialectUnderTest dialect() {
