@@ -91,10 +91,21 @@ public class PeerBenchmark {
             }
         }
 
-        /** Closes the pools. */
+        /**
+         * Ends what a state still runs ({@link #beforePoolsClose()}), then closes the pools: one teardown, so that the
+         * order is this one (JMH may run a subclass's teardown after its superclass's, with the pools already closed).
+         */
         @TearDown(Level.Trial)
-        public void closePools() {
-            pools.forEach(HikariDataSource::close);
+        public void closePools() throws Exception {
+            try {
+                beforePoolsClose();
+            } finally {
+                pools.forEach(HikariDataSource::close);
+            }
+        }
+
+        /** What must end while the pools are still open; nothing by default. */
+        void beforePoolsClose() throws Exception {
         }
     }
 
@@ -188,9 +199,9 @@ public class PeerBenchmark {
             round.prepare();
         }
 
-        /** Ends the last round. */
-        @TearDown(Level.Trial)
-        public void close() throws Exception {
+        /** Ends the last round: its waiter may still be giving the lock back through its pool. */
+        @Override
+        void beforePoolsClose() throws Exception {
             round.close();
         }
     }
