@@ -202,7 +202,14 @@ class BenchmarkSmokeTest {
 
     @Test
     void peerBenchmarksRunAndReport() throws RunnerException {
-        assertRunsAndReports(BenchDatabase.POSTGRESQL, PeerBenchmark.class, "Spring JdbcLockRegistry");
+        Collection<RunResult> results = assertRunsAndReports(BenchDatabase.POSTGRESQL, PeerBenchmark.class,
+                "Spring JdbcLockRegistry");
+        String text = new Report(results, List.of(BenchDatabase.POSTGRESQL)).tables().stream()
+                .map(Table::toText).collect(Collectors.joining());
+        for (String row : List.of("ShedLock lock + unlock", "ShedLock JdbcTemplateLockProvider",
+                "ShedLock on dlock (DlockLockProvider)")) {
+            assertTrue(text.contains(row), () -> "the report lacks " + row + ":\n" + text);
+        }
     }
 
     @ParameterizedTest
