@@ -52,7 +52,10 @@ abstract class SchedulerLockContract extends ProviderFixture {
         return context;
     }
 
-    /** One node's Spring configuration, as ShedLock's README has it, with this provider. */
+    /**
+     * One node's Spring configuration, as ShedLock's README has it, with this provider: the {@code lockProvider} bean is
+     * the example of README.md's ShedLock section, word for word (change both together).
+     */
     @Configuration
     @EnableScheduling
     @EnableSchedulerLock(defaultLockAtMostFor = "PT1M")
