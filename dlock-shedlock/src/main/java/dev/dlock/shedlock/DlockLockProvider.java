@@ -55,9 +55,9 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  *       session ended), which is then forgotten. Either way the old {@link SimpleLock} is spent.</li>
  * </ul>
  *
- * <p>The pool needs a connection for every 1,000 locks held at once ({@link Locks#DEFAULT_LOCKS_PER_SESSION}) and
- * one for each {@link #lock} in flight; see {@link DataSourceLocks}. Thread-safe. A {@link SimpleLock} is for one
- * caller: unlock or extend it once.
+ * <p>Held locks share the pool's connections, up to {@link Locks#DEFAULT_LOCKS_PER_SESSION} on one, and a
+ * {@link #lock} call takes its turn on a shared connection, since it never waits (see {@link DataSourceLocks}): a
+ * pool of two serves a service's jobs. Thread-safe. A {@link SimpleLock} is for one caller: unlock or extend it once.
  */
 public final class DlockLockProvider implements ExtensibleLockProvider {
     private final DataSourceLocks locks;

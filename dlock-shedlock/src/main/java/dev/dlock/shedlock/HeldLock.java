@@ -52,17 +52,15 @@ final class HeldLock implements SimpleLock {
      *
      * @return the same held lock under the new settings, or empty if the lock was lost (its session ended)
      * @throws IllegalStateException    if this lock was already unlocked or extended
-     * @throws IllegalArgumentException if {@code lockAtLeastFor} exceeds {@code lockAtMostFor} or either is
-     *                                  negative; this lock stays usable
+     * @throws IllegalArgumentException if {@code lockAtLeastFor} exceeds {@code lockAtMostFor}, or
+     *                                  {@code lockAtMostFor} is negative (ShedLock's rules); this lock stays usable
      * @throws DistributedLockException if the question failed on a live connection; this lock stays usable
      */
     @Override
     public Optional<SimpleLock> extend(Duration lockAtMostFor, Duration lockAtLeastFor) {
-        // ShedLock's own checks of the two durations (and of null), before anything is spent or sent
+        // ShedLock's own checks of the two durations (and of null), before anything is spent or sent; a negative
+        // lockAtLeastFor passes them and, as in lock(), means no wait
         new LockConfiguration(ClockProvider.now(), name, lockAtMostFor, lockAtLeastFor);
-        if (lockAtLeastFor.isNegative()) {
-            throw new IllegalArgumentException("lockAtLeastFor is negative for lock '" + name + "': " + lockAtLeastFor);
-        }
         if (spent.get()) {
             throw spentAlready();
         }
