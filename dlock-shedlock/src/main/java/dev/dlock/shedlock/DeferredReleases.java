@@ -1,6 +1,7 @@
 package dev.dlock.shedlock;
 
 import dev.dlock.DistributedLock;
+import dev.dlock.LockLostException;
 import java.lang.System.Logger.Level;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -14,7 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class DeferredReleases {
     static final String THREAD_NAME = "dlock-shedlock-release";
-    private static final System.Logger LOG = System.getLogger(DlockLockProvider.class.getName());
+    /** Where a release that found its lock gone, or failed, is reported (the JDK's platform logging). */
+    static final String LOGGER = DlockLockProvider.class.getName();
+    private static final System.Logger LOG = System.getLogger(LOGGER);
     private static final ScheduledThreadPoolExecutor SCHEDULER = scheduler();
 
     private DeferredReleases() {
@@ -44,6 +47,11 @@ final class DeferredReleases {
     private static void releaseNow(DistributedLock lock) {
         try {
             lock.release();
+        } catch (LockLostException e) {
+            // the session ended first (the pool closed at shutdown, the connection was killed): the lock is free
+            // already, only sooner than lockAtLeastFor; nothing failed
+            LOG.log(Level.INFO, () -> "lock " + lock.key() + " was free before its lockAtLeastFor ended: "
+                    + e.getMessage());
         } catch (RuntimeException e) {
             // nobody is left to throw to; a release dlock cannot confirm ends the session, which frees the lock
             LOG.log(Level.WARNING, "the release of " + lock + " after its lockAtLeastFor failed", e);

@@ -37,8 +37,10 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  *   <li>{@code lockAtLeastFor}: an {@link SimpleLock#unlock() unlock} before {@code lockAtLeastFor} has passed since
  *       the lock was granted returns at once, and the release is sent when it has passed, by one shared daemon
  *       thread for every provider (no thread waits per lock). Only while this process lives: a node that dies
- *       meanwhile frees its lock at once, so another node may run the job sooner than {@code lockAtLeastFor} (a
- *       table-based provider would keep the row).</li>
+ *       meanwhile, or closes its pool at shutdown, frees its lock at once, so another node may run the job sooner
+ *       than {@code lockAtLeastFor} (a table-based provider would keep the row). The pending release then reports
+ *       that at {@code INFO}, and a release that fails at {@code WARNING}, through {@link System.Logger} under this
+ *       class's name.</li>
  *   <li>{@code lockAtMostFor} is not a release time here: the lock is held until unlocked or until its database
  *       session ends. A table row cannot tell a dead node from a slow one, so ShedLock frees it after
  *       {@code lockAtMostFor} and asks for that to be longer than any run; the database session tells them apart.

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,6 +22,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import javax.sql.DataSource;
 import net.javacrumbs.shedlock.core.LockConfiguration;
 import net.javacrumbs.shedlock.core.SimpleLock;
@@ -140,6 +144,42 @@ abstract class LockProviderContract extends ProviderFixture {
         for (String name : names) {
             awaitFree(name);
         }
+    }
+
+    @Test
+    void aPoolClosedWhileAReleaseIsPendingFreesTheLockAndThePendingReleaseSaysSoQuietly() throws Exception {
+        HikariDataSource pool = pool(2);
+        DlockLockProvider provider = new DlockLockProvider(pool);
+        String name = uniqueName();
+        List<LogRecord> reported = new CopyOnWriteArrayList<>();
+        Handler handler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                reported.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger logger = Logger.getLogger(DeferredReleases.LOGGER);
+        logger.addHandler(handler);
+        try {
+            provider.lock(config(name, Duration.ofMinutes(1), Duration.ofMillis(500))).orElseThrow().unlock();
+            pool.close(); // an application shutting down: the pool aborts the connection it lent
+            awaitFree(name);
+            DialectFixture.awaitServer("the pending release reported", () -> !reported.isEmpty());
+        } finally {
+            logger.removeHandler(handler);
+        }
+        assertThat(reported).singleElement().satisfies(record -> {
+            assertThat(record.getLevel()).isEqualTo(java.util.logging.Level.INFO);
+            assertThat(record.getMessage()).contains(name).contains("was free before its lockAtLeastFor ended");
+        });
     }
 
     @Test
