@@ -58,8 +58,9 @@ import net.javacrumbs.shedlock.core.SimpleLock;
  * </ul>
  *
  * <p>Held locks share the pool's connections, up to {@link Locks#DEFAULT_LOCKS_PER_SESSION} on one, and a
- * {@link #lock} call takes its turn on a shared connection, since it never waits (see {@link DataSourceLocks}): a
- * pool of two serves a service's jobs. Thread-safe. A {@link SimpleLock} is for one caller: unlock or extend it once.
+ * {@link #lock} call, which never waits for the lock, runs on a shared connection whose turn is free, or on one more
+ * borrowed when none is (see {@link DataSourceLocks}): a small pool serves a service's jobs. Thread-safe. A
+ * {@link SimpleLock} is for one caller: unlock or extend it once.
  */
 public final class DlockLockProvider implements ExtensibleLockProvider {
     private final DataSourceLocks locks;
