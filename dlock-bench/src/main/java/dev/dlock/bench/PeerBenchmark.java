@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.dlock.DataSourceLocks;
 import dev.dlock.Locks;
 import dev.dlock.spring.DlockLockRegistry;
+import dev.dlock.shedlock.DlockLockProvider;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +24,10 @@ import java.util.concurrent.locks.Lock;
 import javax.sql.DataSource;
 import net.javacrumbs.shedlock.core.ClockProvider;
 import net.javacrumbs.shedlock.core.LockConfiguration;
+import net.javacrumbs.shedlock.core.LockProvider;
 import net.javacrumbs.shedlock.core.SimpleLock;
 import net.javacrumbs.shedlock.provider.jdbc.JdbcLockProvider;
+import net.javacrumbs.shedlock.provider.jdbctemplate.JdbcTemplateLockProvider;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -40,14 +43,17 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.springframework.integration.jdbc.lock.DefaultLockRepository;
 import org.springframework.integration.jdbc.lock.JdbcLockRegistry;
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
 
 /**
  * Workload 5: peer libraries on the same PostgreSQL, as their documentation sets them up, each on a HikariCP
- * pool (both borrow a connection per operation). Workload 1 for ShedLock's {@code JdbcLockProvider} and Spring
- * Integration's {@code JdbcLockRegistry}; workload 3 for Spring only: ShedLock has no call that waits for a
- * lock (a task that finds it taken is skipped). Beside Spring's registry, in the same run, dlock's
- * ({@link DlockLockRegistry}, dlock-spring), each registry on a pool of its own as Spring Boot would give it.
+ * pool (all borrow a connection per operation). Workload 1 for ShedLock's {@code JdbcLockProvider} and
+ * {@code JdbcTemplateLockProvider} (on its table), dlock's ShedLock provider ({@code DlockLockProvider}, the same
+ * ShedLock calls on advisory locks) and Spring Integration's {@code JdbcLockRegistry}; workload 3 for Spring only:
+ * ShedLock has no call that waits for a lock (a task that finds it taken is skipped). Beside Spring's registry, in
+ * the same run, dlock's ({@link DlockLockRegistry}, dlock-spring), each registry on a pool of its own as Spring
+ * Boot would give it.
  *
  * <p>Spring's {@code lock()} polls its table every {@code idleBetweenTries} (100 ms by default), so its
  * handoff depends on when the release falls between two polls: the holder releases at a uniformly random
@@ -114,17 +120,35 @@ public class PeerBenchmark {
         }
     }
 
-    /** ShedLock's JDBC provider and its table, as its README gives them for PostgreSQL. */
+    /** ShedLock's JDBC providers and their table, as its README gives them for PostgreSQL. */
     @State(Scope.Thread)
     public static class ShedLock extends Peer {
         JdbcLockProvider provider;
+        JdbcTemplateLockProvider templateProvider;
 
-        /** Creates the table and the provider. */
+        /** Creates the table and the providers. */
         @Setup(Level.Trial)
         public void open() throws SQLException {
             execute("CREATE TABLE IF NOT EXISTS shedlock(name VARCHAR(64) NOT NULL, lock_until TIMESTAMP NOT NULL,"
                     + " locked_at TIMESTAMP NOT NULL, locked_by VARCHAR(255) NOT NULL, PRIMARY KEY (name))");
             provider = new JdbcLockProvider(pool());
+            // the provider ShedLock recommends, with the option its README recommends
+            templateProvider = new JdbcTemplateLockProvider(JdbcTemplateLockProvider.Configuration.builder()
+                    .withJdbcTemplate(new JdbcTemplate(pool()))
+                    .usingDbTime()
+                    .build());
+        }
+    }
+
+    /** dlock's ShedLock provider on the same kind of pool: no table. */
+    @State(Scope.Thread)
+    public static class DlockShedLock extends Peer {
+        DlockLockProvider provider;
+
+        /** Creates the provider. */
+        @Setup(Level.Trial)
+        public void open() {
+            provider = new DlockLockProvider(pool());
         }
     }
 
@@ -279,8 +303,24 @@ public class PeerBenchmark {
     /** @return whether it was held: ShedLock's {@code lock} (lockAtMostFor 1 min, lockAtLeastFor 0) and unlock */
     @Benchmark
     public boolean shedlockLockUnlock(ShedLock shedLock) {
-        Optional<SimpleLock> lock = shedLock.provider.lock(
-                new LockConfiguration(ClockProvider.now(), NAME, Duration.ofMinutes(1), Duration.ZERO));
+        return lockUnlock(shedLock.provider, NAME);
+    }
+
+    /** @return whether it was held: the same on ShedLock's {@code JdbcTemplateLockProvider}, using the database's time */
+    @Benchmark
+    public boolean shedlockTemplateLockUnlock(ShedLock shedLock) {
+        return lockUnlock(shedLock.templateProvider, NAME + ":template");
+    }
+
+    /** @return whether it was held: the same ShedLock calls on dlock's {@code DlockLockProvider} */
+    @Benchmark
+    public boolean dlockShedlockLockUnlock(DlockShedLock shedLock) {
+        return lockUnlock(shedLock.provider, NAME);
+    }
+
+    private static boolean lockUnlock(LockProvider provider, String name) {
+        Optional<SimpleLock> lock = provider.lock(
+                new LockConfiguration(ClockProvider.now(), name, Duration.ofMinutes(1), Duration.ZERO));
         UncontendedBenchmark.check(lock.isPresent());
         lock.get().unlock();
         return true;

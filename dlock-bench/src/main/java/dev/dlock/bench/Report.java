@@ -74,6 +74,10 @@ final class Report {
                     "raw blocking", true);
             timeRow(table, db, "ShedLock lock + unlock", stats("PeerBenchmark.shedlockLockUnlock", db, Map.of()),
                     rawTry, "raw try", false);
+            timeRow(table, db, "ShedLock JdbcTemplateLockProvider (usingDbTime) lock + unlock",
+                    stats("PeerBenchmark.shedlockTemplateLockUnlock", db, Map.of()), rawTry, "raw try", false);
+            timeRow(table, db, "ShedLock on dlock (DlockLockProvider) lock + unlock",
+                    stats("PeerBenchmark.dlockShedlockLockUnlock", db, Map.of()), rawTry, "raw try", false);
             timeRow(table, db, "Spring JdbcLockRegistry tryLock() + unlock()",
                     stats("PeerBenchmark.springTryLockUnlock", db, Map.of()), rawTry, "raw try", false);
             timeRow(table, db, "Spring JdbcLockRegistry lock() + unlock()",
@@ -85,8 +89,10 @@ final class Report {
         }
         table.note("raw = the statements dlock sends, prepared once, without dlock; dlock makes a new lock object"
                 + " per pair. The first five rows of a database are timed in turns on one connection within one run;"
-                + " the peers and dlock's Spring registry (dlock-spring's DlockLockRegistry, on a HikariCP pool) run"
-                + " after them, in a run of their own. Target: dlock / raw at most "
+                + " the peers, ShedLock on dlock and dlock's Spring registry run after them, in a run of their own, each"
+                + " through a HikariCP pool of its own (ShedLock on dlock is the same ShedLock calls as ShedLock's row,"
+                + " on advisory locks through Locks.forDataSource; the Spring registry is dlock-spring's"
+                + " DlockLockRegistry). Target: dlock / raw at most "
                 + UNCONTENDED_MAX_RATIO + ".");
         return table;
     }

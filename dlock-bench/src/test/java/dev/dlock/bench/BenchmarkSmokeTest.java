@@ -211,7 +211,8 @@ class BenchmarkSmokeTest {
         String text = new Report(results, List.of(BenchDatabase.POSTGRESQL)).tables().stream()
                 .map(Table::toText).collect(Collectors.joining());
         for (String row : List.of("dlock DlockLockRegistry tryLock() + unlock()",
-                "dlock DlockLockRegistry lock() + unlock()", "dlock DlockLockRegistry unlock() → lock()")) {
+                "dlock DlockLockRegistry lock() + unlock()", "dlock DlockLockRegistry unlock() → lock()",
+                "ShedLock lock + unlock", "ShedLock JdbcTemplateLockProvider", "ShedLock on dlock (DlockLockProvider)")) {
             assertTrue(text.contains(row), () -> "the report lacks " + row + ":\n" + text);
         }
     }
