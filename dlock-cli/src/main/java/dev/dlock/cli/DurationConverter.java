@@ -24,6 +24,21 @@ final class DurationConverter implements ITypeConverter<Duration> {
         return duration;
     }
 
+    /**
+     * @param duration a duration as this converter reads them
+     * @return it as a user would write it: {@code 30s}, {@code 1.5s}, {@code 500ms}, {@code 2m}
+     */
+    static String format(Duration duration) {
+        long millis = duration.toMillis();
+        if (millis % 60_000 == 0 && millis > 0) {
+            return millis / 60_000 + "m";
+        }
+        if (millis % 1000 == 0 || millis > 10_000) {
+            return (millis / 1000) + (millis % 1000 == 0 ? "" : String.format(".%03d", millis % 1000)) + "s";
+        }
+        return millis + "ms";
+    }
+
     private static Duration parse(String value) {
         Matcher matcher = NUMBER_AND_UNIT.matcher(value);
         if (matcher.matches()) {

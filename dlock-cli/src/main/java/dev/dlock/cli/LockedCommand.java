@@ -122,7 +122,7 @@ final class LockedCommand {
                 return conflictExitCode;
             }
             err.println("dlock: " + quoted(key) + " is held by another session"
-                    + (timeout.isZero() ? "" : "; gave up after " + timeout) + "; exiting " + conflictExitCode);
+                    + (timeout.isZero() ? "" : "; gave up after " + DurationConverter.format(timeout)) + "; exiting " + conflictExitCode);
             err.flush();
             return conflictExitCode;
         }

@@ -183,7 +183,7 @@ abstract class RunContract {
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             assertThat(took).as("a sanity bound: the wait, and a JVM's start").isBetween(Duration.ofSeconds(1),
                     Duration.ofSeconds(30));
-            assertThat(dlock.stderr()).contains("is held by another session; gave up after PT1S");
+            assertThat(dlock.stderr()).contains("is held by another session; gave up after 1s");
             assertThat(file("ran")).doesNotExist();
             assertThat(lock.isLocked()).isTrue();
         }
