@@ -93,6 +93,11 @@ final class LockedCommand {
             return lockAndRun();
         } finally {
             endSession();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // a signal came: the hook is running, and the JVM exits when it is done
+            }
         }
     }
 
