@@ -12,7 +12,7 @@ final class ExitStatus {
     static final int UNAVAILABLE = 69;
     /** EX_SOFTWARE: a failure of dlock itself. */
     static final int SOFTWARE = 70;
-    /** EX_TEMPFAIL: the key is busy ({@code --no-wait}) or the wait timed out; {@code --conflict-exit-code} changes it. */
+    /** EX_TEMPFAIL: the key is busy ({@code --no-wait}) or the wait timed out; {@code -E} changes it. */
     static final int BUSY = 75;
     /** The lock was lost while the command ran, and the command was stopped. */
     static final int LOST = 76;

@@ -54,6 +54,7 @@ final class LockedCommand {
     private boolean signalled;        // guarded by this
     private boolean lost;             // guarded by this
     private boolean ended;            // guarded by this
+    private LockLostException lossAtRelease; // guarded by this
 
     /**
      * @param timeout          how long to wait for the lock; null: as long as it takes, zero: one attempt
@@ -126,8 +127,9 @@ final class LockedCommand {
             if (quiet) {
                 return conflictExitCode;
             }
-            err.println("dlock: " + quoted(key) + " is held by another session"
-                    + (timeout.isZero() ? "" : "; gave up after " + DurationConverter.format(timeout)) + "; exiting " + conflictExitCode);
+            String waited = timeout.isZero() ? "" : "; gave up after " + DurationConverter.format(timeout);
+            err.println("dlock: " + quoted(key) + " is held by another session" + waited + "; exiting "
+                    + conflictExitCode);
             err.flush();
             return conflictExitCode;
         }
@@ -158,6 +160,8 @@ final class LockedCommand {
                 process = child;
             }
             int status = waitUninterruptibly(process);
+            watch.close();
+            endSession(); // a loss the watch had not yet seen shows here, as the release's LockLostException
             synchronized (this) {
                 if (lost) {
                     return lostStatus(watch);
@@ -261,12 +265,9 @@ final class LockedCommand {
                 lock.release();
             }
         } catch (LockLostException e) {
-            if (!lost && !signalled) {
-                // the lock went away after the last check that confirmed it, maybe while the command ran
-                lost = true;
-                err.println("dlock: " + secrets.scrub(e.getMessage()));
-                err.flush();
-            }
+            // declared lost by the watch, or gone after the last check that confirmed it: maybe while the command ran
+            lost = true;
+            lossAtRelease = e;
         } catch (DistributedLockException | IllegalStateException e) {
             // closing the connection below ends the session, and the server frees the lock with it
         }
@@ -290,8 +291,12 @@ final class LockedCommand {
         }
     }
 
-    private int lostStatus(LockWatch watch) {
-        String why = watch.loss().map(e -> secrets.scrub(e.getMessage())).orElse("the server no longer holds it");
+    private synchronized int lostStatus(LockWatch watch) {
+        if (watch.loss().isEmpty() && lossAtRelease != null) {
+            return fail(ExitStatus.LOST, "lost the lock on " + quoted(key) + " before the command ended ("
+                    + lossAtRelease.getMessage() + ")");
+        }
+        String why = watch.loss().map(LockLostException::getMessage).orElse("the server no longer holds it");
         return fail(ExitStatus.LOST, "lost the lock on " + quoted(key) + " (" + why + "); the command was stopped");
     }
 

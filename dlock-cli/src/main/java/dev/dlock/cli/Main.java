@@ -67,7 +67,8 @@ public final class Main implements Runnable {
     private static int usageError(ParameterException problem, String[] args) {
         CommandLine failed = problem.getCommandLine();
         PrintWriter err = failed.getErr();
-        err.println("dlock: " + Secrets.of(null, System.getenv(RunCommand.PASSWORD_VARIABLE)).scrub(problem.getMessage()));
+        Secrets secrets = Secrets.of(null, System.getenv(RunCommand.PASSWORD_VARIABLE));
+        err.println("dlock: " + secrets.scrub(problem.getMessage()));
         err.println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for more information.");
         return failed.getCommandSpec().exitCodeOnInvalidInput();
     }

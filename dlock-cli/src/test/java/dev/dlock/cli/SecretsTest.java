@@ -9,9 +9,11 @@ class SecretsTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
-        "jdbc:postgresql://db/app?user=cron&password=s3cret&ssl=true | jdbc:postgresql://db/app?user=cron&password=****&ssl=true",
+        "jdbc:postgresql://db/app?user=cron&password=s3cret&ssl=true"
+                + " | jdbc:postgresql://db/app?user=cron&password=****&ssl=true",
         "jdbc:postgresql://db/app?PASSWORD=s3cret | jdbc:postgresql://db/app?PASSWORD=****",
-        "jdbc:sqlserver://db;user=cron;password=s3cret;encrypt=true | jdbc:sqlserver://db;user=cron;password=****;encrypt=true",
+        "jdbc:sqlserver://db;user=cron;password=s3cret;encrypt=true"
+                + " | jdbc:sqlserver://db;user=cron;password=****;encrypt=true",
         "jdbc:sqlserver://db;pwd=s3cret | jdbc:sqlserver://db;pwd=****",
         "jdbc:mariadb://cron:s3cret@db:3306/app | jdbc:mariadb://cron:****@db:3306/app",
         "jdbc:oracle:thin:cron/s3cret@db:1521/svc | jdbc:oracle:thin:cron/****@db:1521/svc",
@@ -25,7 +27,8 @@ class SecretsTest {
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = {
         "jdbc:postgresql://db/app?password=s3cret | FATAL: password s3cret is wrong | FATAL: password **** is wrong",
-        "jdbc:mariadb://cron:s3cret@db/app | Access denied (using password: s3cret) | Access denied (using password: ****)",
+        "jdbc:mariadb://cron:s3cret@db/app | Access denied (using password: s3cret)"
+                + " | Access denied (using password: ****)",
     })
     void masksAUrlsPasswordWhereverItIsEchoed(String url, String message, String masked) {
         assertThat(Secrets.of(url, null).scrub(message)).isEqualTo(masked);
