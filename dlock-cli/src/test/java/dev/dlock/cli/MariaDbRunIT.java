@@ -30,13 +30,13 @@ class MariaDbRunIT extends RunContract {
      * literal: the driver prepares statements on the client by default.
      */
     @Override
-    boolean waitedFor(Connection observer, String key) throws SQLException {
+    int waiters(Connection observer, String key) throws SQLException {
         try (PreparedStatement statement = observer.prepareStatement("SELECT COUNT(*) FROM"
                 + " information_schema.PROCESSLIST WHERE STATE LIKE '%user lock%' AND INFO LIKE ?")) {
             statement.setString(1, "%GET\\_LOCK('" + key + "'%");
             try (ResultSet rs = statement.executeQuery()) {
                 rs.next();
-                return rs.getInt(1) > 0;
+                return rs.getInt(1);
             }
         }
     }

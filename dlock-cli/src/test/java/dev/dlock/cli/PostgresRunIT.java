@@ -29,8 +29,8 @@ class PostgresRunIT extends RunContract {
     }
 
     @Override
-    boolean waitedFor(Connection observer, String key) throws SQLException {
-        return count(observer, key, false) > 0;
+    int waiters(Connection observer, String key) throws SQLException {
+        return count(observer, key, false);
     }
 
     @Override
