@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.dlock.Locks;
 import dev.dlock.tck.PostgresDatabase;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -88,6 +91,17 @@ class PostgresRunIT extends RunContract {
                 "run", "--url", withoutUser, "--key", key, "--", "true");
         assertThat(unknown.exitStatus()).isEqualTo(69);
         assertThat(unknown.stderr()).startsWith("dlock: cannot connect to " + withoutUser).contains("no_such_role");
+    }
+
+    @Test
+    void theUrlComesFromTheEnvironmentAndThePasswordFromAFile() throws IOException {
+        // the embedded server trusts local connections: this shows the file is read and the run goes on, not that
+        // the server checked the password
+        Path password = Files.writeString(file("password"), "not-checked\r\n");
+        DlockProcess dlock = DlockProcess.start(directory, Map.of("DLOCK_URL", url()),
+                "run", "--key", key, "--password-file", password.toString(), "--", "touch", "ran");
+        assertThat(dlock.exitStatus()).as(dlock.stderr()).isZero();
+        assertThat(file("ran")).exists();
     }
 
     @Test
