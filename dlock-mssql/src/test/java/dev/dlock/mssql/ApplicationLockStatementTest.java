@@ -193,6 +193,30 @@ class ApplicationLockStatementTest {
         lock.release();
     }
 
+    /** One lock over several keys: the keys in the order of their names, all or none. */
+    @Nested
+    class SeveralKeys {
+        @Test
+        void keysAreRequestedInTheOrderOfTheirNamesAndReleasedInReverse() {
+            expectGet("a", 0).returnsOut(1, 0);
+            expectGet("b", 0).returnsOut(1, 0);
+            expectRelease("b", "Session").returnsOut(1, 0);
+            expectRelease("a", "Session").returnsOut(1, 0);
+            DistributedLock both = Locks.forConnection(db.connection(), List.of("b", "a"));
+            assertThat(both.databaseKey()).isEqualTo(List.of("a", "b"));
+            assertThat(both.tryAcquire()).isTrue();
+            both.release();
+        }
+
+        @Test
+        void aKeyHeldElsewhereGivesBackTheKeyTakenBeforeIt() {
+            expectGet("a", 0).returnsOut(1, 0);
+            expectGet("b", 0).returnsOut(1, -1); // -1: held elsewhere
+            expectRelease("a", "Session").returnsOut(1, 0);
+            assertThat(Locks.forConnection(db.connection(), List.of("b", "a")).tryAcquire()).isFalse();
+        }
+    }
+
     /**
      * Locks through a pool ({@code Locks.forDataSource}): which connection each statement goes to. Requests
      * that do not wait share one connection, a wait borrows one of its own that is shared once granted, and each

@@ -184,6 +184,38 @@ class UserLockStatementTest {
         lock.release();
     }
 
+    /** One lock over several keys: the keys in the order of their lock ids (by value), all or none. */
+    @Nested
+    class SeveralKeys {
+        private static long id(String key) {
+            return (Long) new OracleLockProvider().lockFor(LockKey.of(key), LockOptions.DEFAULT).databaseKey();
+        }
+
+        @Test
+        void keysAreRequestedInTheOrderOfTheirLockIdsAndReleasedInReverse() {
+            long low = Math.min(id("a"), id("b"));
+            long high = Math.max(id("a"), id("b"));
+            expectRequest(REQUEST_SESSION, low, X_MODE).setInt(4, 0).returnsOut(1, 0);
+            expectRequest(REQUEST_SESSION, high, X_MODE).setInt(4, 0).returnsOut(1, 0);
+            expectRelease(high).returnsOut(1, 0);
+            expectRelease(low).returnsOut(1, 0);
+            DistributedLock both = Locks.forConnection(db.connection(), List.of("b", "a"));
+            assertThat(both.databaseKey()).isEqualTo(List.of(low, high));
+            assertThat(both.tryAcquire()).isTrue();
+            both.release();
+        }
+
+        @Test
+        void aKeyHeldElsewhereGivesBackTheKeyTakenBeforeIt() {
+            long low = Math.min(id("a"), id("b"));
+            long high = Math.max(id("a"), id("b"));
+            expectRequest(REQUEST_SESSION, low, X_MODE).setInt(4, 0).returnsOut(1, 0);
+            expectRequest(REQUEST_SESSION, high, X_MODE).setInt(4, 0).returnsOut(1, 1); // 1: timed out
+            expectRelease(low).returnsOut(1, 0);
+            assertThat(Locks.forConnection(db.connection(), List.of("b", "a")).tryAcquire()).isFalse();
+        }
+    }
+
     /**
      * Locks through a pool ({@code Locks.forDataSource}): which connection each statement goes to. Requests
      * that do not wait share one connection, a wait borrows one of its own that is shared once granted, and each
