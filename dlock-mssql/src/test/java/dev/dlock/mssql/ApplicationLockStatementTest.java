@@ -3,7 +3,6 @@ package dev.dlock.mssql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dlock.DataSourceLocks;
 import dev.dlock.DialectNotFoundException;
 import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
@@ -22,7 +21,7 @@ import dev.dlock.spi.LockRequest;
 import dev.dlock.tck.stub.CallInThread;
 import dev.dlock.tck.stub.ExpectedStatement;
 import dev.dlock.tck.stub.ScriptedConnection;
-import dev.dlock.tck.stub.ScriptedPool;
+import dev.dlock.tck.stub.SharedConnectionsScript;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.sql.SQLWarning;
@@ -217,75 +216,26 @@ class ApplicationLockStatementTest {
         }
     }
 
-    /**
-     * Locks through a pool ({@code Locks.forDataSource}): which connection each statement goes to. Requests
-     * that do not wait share one connection, a wait borrows one of its own that is shared once granted, and each
-     * connection goes back with its last lock.
-     */
+    /** Locks through a pool: which connection each statement goes to. */
     @Nested
-    class SharedConnections {
-        private final ScriptedConnection probe = ScriptedConnection.of("Microsoft SQL Server", "16.00.4135");
-        private final ScriptedConnection first = ScriptedConnection.of("Microsoft SQL Server", "16.00.4135");
-        private final ScriptedConnection second = ScriptedConnection.of("Microsoft SQL Server", "16.00.4135");
-        private final ScriptedPool pool = ScriptedPool.of(probe, first, second);
-
-        @AfterEach
-        void eachConnectionFollowedItsScript() {
-            pool.verify();
+    class SharedConnections extends SharedConnectionsScript {
+        @Override
+        protected ScriptedConnection connection() {
+            return ScriptedConnection.of("Microsoft SQL Server", "16.00.4135");
         }
 
-        private ExpectedStatement expectGet(ScriptedConnection on, String resource, int timeoutMillis) {
-            return on.expectCall(GET).registerOut(1, Types.INTEGER).setString(2, resource)
-                    .setString(3, "Exclusive").setString(4, "Session").setInt(5, timeoutMillis);
+        @Override
+        protected void expectRequest(ScriptedConnection on, String key, boolean waits, boolean granted) {
+            // 0: granted at once; 1: granted after waiting; -1: held elsewhere
+            on.expectCall(GET).registerOut(1, Types.INTEGER).setString(2, key).setString(3, "Exclusive")
+                    .setString(4, "Session").setInt(5, waits ? Integer.MAX_VALUE : 0)
+                    .returnsOut(1, granted ? (waits ? 1 : 0) : -1);
         }
 
-        private void expectRelease(ScriptedConnection on, String resource) {
-            on.expectCall(RELEASE).registerOut(1, Types.INTEGER).setString(2, resource).setString(3, "Session")
+        @Override
+        protected void expectRelease(ScriptedConnection on, String key) {
+            on.expectCall(RELEASE).registerOut(1, Types.INTEGER).setString(2, key).setString(3, "Session")
                     .returnsOut(1, 0);
-        }
-
-        @Test
-        void locksThatDoNotWaitShareOneConnectionWhichGoesBackWithTheLast() {
-            expectGet(first, "a", 0).returnsOut(1, 0);
-            expectGet(first, "b", 0).returnsOut(1, 0);
-            expectGet(first, "busy", 0).returnsOut(1, -1);
-            expectRelease(first, "a");
-            expectRelease(first, "b");
-            DataSourceLocks locks = Locks.forDataSource(pool.dataSource());
-            assertThat(probe.isClosed()).as("the dialect's connection goes straight back").isTrue();
-            DistributedLock a = locks.lock("a");
-            DistributedLock b = locks.lock("b");
-            assertThat(a.tryAcquire()).isTrue();
-            assertThat(b.tryAcquire()).isTrue();
-            assertThat(locks.lock("busy").tryAcquire()).as("-1: held elsewhere").isFalse();
-            assertThat(pool.lent()).as("the probe, and one connection for all three").isEqualTo(2);
-            a.release();
-            assertThat(first.isClosed()).as("b still holds on it").isFalse();
-            b.release();
-            assertThat(first.isClosed()).as("given back with its last lock").isTrue();
-        }
-
-        @Test
-        void aWaitBorrowsAConnectionOfItsOwnThatIsSharedOnceGranted() {
-            expectGet(first, "a", 0).returnsOut(1, 0);
-            expectGet(second, "w", Integer.MAX_VALUE).returnsOut(1, 1); // 1: granted after waiting
-            expectRelease(first, "a");
-            expectGet(second, "c", 0).returnsOut(1, 0); // after a's release: the one shared connection left
-            expectRelease(second, "w");
-            expectRelease(second, "c");
-            DataSourceLocks locks = Locks.forDataSource(pool.dataSource());
-            DistributedLock a = locks.lock("a");
-            assertThat(a.tryAcquire()).isTrue();
-            DistributedLock w = locks.lock("w").acquire();
-            assertThat(pool.lent()).as("the wait on a connection of its own").isEqualTo(3);
-            a.release();
-            assertThat(first.isClosed()).isTrue();
-            DistributedLock c = locks.lock("c");
-            assertThat(c.tryAcquire()).isTrue();
-            w.release();
-            assertThat(second.isClosed()).as("c still holds on it").isFalse();
-            c.release();
-            assertThat(second.isClosed()).isTrue();
         }
     }
 

@@ -3,7 +3,6 @@ package dev.dlock.oracle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.dlock.DataSourceLocks;
 import dev.dlock.DialectNotFoundException;
 import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
@@ -22,7 +21,7 @@ import dev.dlock.spi.LockProvider;
 import dev.dlock.tck.stub.CallInThread;
 import dev.dlock.tck.stub.ExpectedStatement;
 import dev.dlock.tck.stub.ScriptedConnection;
-import dev.dlock.tck.stub.ScriptedPool;
+import dev.dlock.tck.stub.SharedConnectionsScript;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
@@ -216,79 +215,28 @@ class UserLockStatementTest {
         }
     }
 
-    /**
-     * Locks through a pool ({@code Locks.forDataSource}): which connection each statement goes to. Requests
-     * that do not wait share one connection, a wait borrows one of its own that is shared once granted, and each
-     * connection goes back with its last lock.
-     */
+    /** Locks through a pool: which connection each statement goes to. */
     @Nested
-    class SharedConnections {
-        private static final String VERSION = "Oracle Database 23ai Free Release 23.0.0.0.0";
-        private final ScriptedConnection probe = ScriptedConnection.of("Oracle", VERSION);
-        private final ScriptedConnection first = ScriptedConnection.of("Oracle", VERSION);
-        private final ScriptedConnection second = ScriptedConnection.of("Oracle", VERSION);
-        private final ScriptedPool pool = ScriptedPool.of(probe, first, second);
-
-        @AfterEach
-        void eachConnectionFollowedItsScript() {
-            pool.verify();
+    class SharedConnections extends SharedConnectionsScript {
+        @Override
+        protected ScriptedConnection connection() {
+            return ScriptedConnection.of("Oracle", "Oracle Database 23ai Free Release 23.0.0.0.0");
         }
 
         private static long id(String key) {
             return (Long) new OracleLockProvider().lockFor(LockKey.of(key), LockOptions.DEFAULT).databaseKey();
         }
 
-        private ExpectedStatement expectRequest(ScriptedConnection on, String key, int timeoutSeconds) {
-            return on.expectCall(REQUEST_SESSION).registerOut(1, Types.INTEGER).setLong(2, id(key))
-                    .setInt(3, X_MODE).setInt(4, timeoutSeconds);
+        @Override
+        protected void expectRequest(ScriptedConnection on, String key, boolean waits, boolean granted) {
+            // 0: granted; 1: timed out, held elsewhere
+            on.expectCall(REQUEST_SESSION).registerOut(1, Types.INTEGER).setLong(2, id(key)).setInt(3, X_MODE)
+                    .setInt(4, waits ? 32766 : 0).returnsOut(1, granted ? 0 : 1);
         }
 
-        private void expectRelease(ScriptedConnection on, String key) {
+        @Override
+        protected void expectRelease(ScriptedConnection on, String key) {
             on.expectCall(RELEASE).registerOut(1, Types.INTEGER).setLong(2, id(key)).returnsOut(1, 0);
-        }
-
-        @Test
-        void locksThatDoNotWaitShareOneConnectionWhichGoesBackWithTheLast() {
-            expectRequest(first, "a", 0).returnsOut(1, 0);
-            expectRequest(first, "b", 0).returnsOut(1, 0);
-            expectRequest(first, "busy", 0).returnsOut(1, 1); // 1: timed out, held elsewhere
-            expectRelease(first, "a");
-            expectRelease(first, "b");
-            DataSourceLocks locks = Locks.forDataSource(pool.dataSource());
-            assertThat(probe.isClosed()).as("the dialect's connection goes straight back").isTrue();
-            DistributedLock a = locks.lock("a");
-            DistributedLock b = locks.lock("b");
-            assertThat(a.tryAcquire()).isTrue();
-            assertThat(b.tryAcquire()).isTrue();
-            assertThat(locks.lock("busy").tryAcquire()).isFalse();
-            assertThat(pool.lent()).as("the probe, and one connection for all three").isEqualTo(2);
-            a.release();
-            assertThat(first.isClosed()).as("b still holds on it").isFalse();
-            b.release();
-            assertThat(first.isClosed()).as("given back with its last lock").isTrue();
-        }
-
-        @Test
-        void aWaitBorrowsAConnectionOfItsOwnThatIsSharedOnceGranted() {
-            expectRequest(first, "a", 0).returnsOut(1, 0);
-            expectRequest(second, "w", 32766).returnsOut(1, 0);
-            expectRelease(first, "a");
-            expectRequest(second, "c", 0).returnsOut(1, 0); // after a's release: the one shared connection left
-            expectRelease(second, "w");
-            expectRelease(second, "c");
-            DataSourceLocks locks = Locks.forDataSource(pool.dataSource());
-            DistributedLock a = locks.lock("a");
-            assertThat(a.tryAcquire()).isTrue();
-            DistributedLock w = locks.lock("w").acquire();
-            assertThat(pool.lent()).as("the wait on a connection of its own").isEqualTo(3);
-            a.release();
-            assertThat(first.isClosed()).isTrue();
-            DistributedLock c = locks.lock("c");
-            assertThat(c.tryAcquire()).isTrue();
-            w.release();
-            assertThat(second.isClosed()).as("c still holds on it").isFalse();
-            c.release();
-            assertThat(second.isClosed()).isTrue();
         }
     }
 
