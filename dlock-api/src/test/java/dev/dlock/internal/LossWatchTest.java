@@ -148,6 +148,46 @@ class LossWatchTest {
                 .satisfies(e -> assertThat(((LockLostException) e).reason()).isEqualTo(Reason.NOT_HELD));
     }
 
+    /**
+     * The check that declares the loss tells at once, not at the next tick: the cadence here is longer than the
+     * test waits.
+     */
+    @Test
+    void theCheckThatDeclaresTheLossTellsItAtOnce() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("gone");
+        server.holds = false;
+        CountDownLatch listened = new CountDownLatch(1);
+        LockWatch watch = lock.watch(Duration.ofMinutes(5), lost -> listened.countDown());
+        assertThat(await(watch.lost())).isSameAs(lock);
+        assertThat(listened.getCount()).as("the listener ran before lost() completed").isZero();
+        assertThat(watch).hasToString("watch of " + lock + ", every PT5M, confirmed within PT5M, lost: NOT_HELD");
+    }
+
+    @Test
+    void theDeadlineThatDeclaresTheLossTellsItAtOnce() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("silent");
+        server.silent = true;
+        LockWatch watch = lock.watch(WatchOptions.every(Duration.ofMinutes(5)).confirmWithin(Duration.ofMillis(50)),
+                lost -> { });
+        assertThat(watch.toString()).doesNotContain("lost");
+        assertThat(await(watch.lost())).isSameAs(lock);
+        assertThat(watch.loss().orElseThrow().reason()).isEqualTo(Reason.UNCONFIRMED);
+    }
+
+    @Test
+    void aWatchToldOfALossAnotherWatchDeclared() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("twice");
+        LockWatch slow = lock.watch(Duration.ofMillis(200), lost -> { });
+        LockWatch quick = lock.watch(Duration.ofMillis(5), lost -> { });
+        server.holds = false;
+        assertThat(await(quick.lost())).isSameAs(lock);
+        assertThat(await(slow.lost())).isSameAs(lock);
+        assertThat(slow.loss()).isEqualTo(quick.loss());
+    }
+
     @Test
     void aFailedCheckIsNotIgnoredButDeclaredUnconfirmedAndTheConnectionAborted() throws Exception {
         Server server = new Server();
