@@ -275,6 +275,20 @@ class HeldLockTest {
         assertThat(lock(new Scripted("k")).tryAcquire()).as("the refused request gave the key back").isTrue();
     }
 
+    @Test
+    void aRefusedLockThatIsNotCountedFreesNoKeyAnotherLockObjectHolds() {
+        JdbcDistributedLock session = lock(new Scripted("k"));
+        session.acquire();
+        fake.autoCommit = false;
+        Scripted transactionScoped = new Scripted("k"); // the same database key, ending with its transaction
+        transactionScoped.releasable = false;
+        transactionScoped.grants = false;
+        assertThat(lock(transactionScoped, LockOptions.builder().scope(LockScope.TRANSACTION).build()).tryAcquire())
+                .isFalse();
+        assertThatThrownBy(() -> lock(new Scripted("k")).tryAcquire()).as("still held by the first lock object")
+                .isInstanceOf(LockAlreadyHeldException.class);
+    }
+
     // ----- the server session the lock was granted on
 
     @Test
@@ -520,7 +534,7 @@ class HeldLockTest {
         LockWatch watch = lock.watch(WatchOptions.lease(Duration.ofSeconds(9)), lost -> { });
         assertThat(fake.settings).containsEntry("lease", "PT9S");
         fake.closed = true; // the session ended: the next check finds it closed
-        LockWatch every = lock.watch(Duration.ofMillis(5), lost -> { });
+        LockWatch every = lock.watch(Duration.ofSeconds(5), lost -> { }); // its first check runs at once
         every.lost().get(SANITY_SECONDS, TimeUnit.SECONDS);
         assertThat(every.loss().orElseThrow().reason()).isEqualTo(Reason.SESSION_ENDED);
         assertThatThrownBy(lock::release).isInstanceOf(LockLostException.class)
