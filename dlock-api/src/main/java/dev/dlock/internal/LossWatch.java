@@ -149,6 +149,10 @@ final class LossWatch implements LockWatch {
     }
 
     private void tell(LockLostException declared) {
+        if (lock.hold() != hold) {
+            close(); // a check begun before a normal release found the loss of the next hold: not this watch's
+            return;
+        }
         if (!told.compareAndSet(false, true)) {
             return;
         }

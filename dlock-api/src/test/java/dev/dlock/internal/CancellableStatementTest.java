@@ -256,6 +256,33 @@ class CancellableStatementTest {
         assertThat(runHadReturnedWhenTheCancelEnded).isFalse();
     }
 
+    /** Once its statement has returned, an interrupt of the thread is not the request's: the JDK is told so. */
+    @Test
+    void anInterruptAfterTheStatementReturnedIsNotTheRequests() throws Exception {
+        CountDownLatch returned = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        CompletableFuture<Boolean> abandoned = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                PendingRequest request = PendingRequest.untilHeld();
+                request.cancellable(statement, () -> true);
+                returned.countDown();
+                awaitUninterruptibly(interrupted);
+                Thread.interrupted(); // the flag is the caller's business; the request must not have seen it
+                abandoned.complete(request.abandoned());
+            } catch (Throwable e) {
+                abandoned.completeExceptionally(e);
+            }
+        }, "test-waiter");
+        waiter.setDaemon(true);
+        waiter.start();
+        assertThat(returned.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
+        waiter.interrupt();
+        interrupted.countDown();
+        assertThat(abandoned.get(SANITY_SECONDS, TimeUnit.SECONDS)).isFalse();
+        assertThat(cancels.get()).isZero();
+    }
+
     @Test
     void noCancelReachesTheStatementOnceItHasReturned() throws Exception {
         PendingRequest request = PendingRequest.untilHeld();

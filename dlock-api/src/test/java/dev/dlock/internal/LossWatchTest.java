@@ -303,6 +303,38 @@ class LossWatchTest {
         assertThat(server.aborted.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
     }
 
+    /**
+     * On a session only dlock uses, the watches of one cadence fall due together, on a grid of the cadence, and one
+     * statement answers them all: four locks cost about one statement a tick, not four.
+     */
+    @Test
+    void watchesOfOneCadenceOnASessionOnlyDlockUsesShareEachTicksStatement() throws Exception {
+        Server shared = new Server();
+        ConnectionState.of(shared.connection).ownedByDlock(true);
+        Server alone = new Server(); // one lock: one statement a tick, the count of ticks
+        Duration cadence = Duration.ofMillis(50);
+        List<LockWatch> watches = new ArrayList<>();
+        for (String key : List.of("a", "b", "c", "d")) {
+            watches.add(shared.lock(key).watch(cadence, lost -> { }));
+        }
+        watches.add(alone.lock("x").watch(cadence, lost -> { }));
+        try {
+            await(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                while (alone.checks.get() < 12) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }));
+        } finally {
+            watches.forEach(LockWatch::close);
+        }
+        int ticks = alone.checks.get();
+        // each first check runs as its watch starts, off the grid; then about one a tick (a late tick may cost one
+        // more); four a tick if each lock asked for itself
+        assertThat(shared.checks.get()).as("statements for four locks over %d ticks", ticks)
+                .isLessThanOrEqualTo(4 + 2 * ticks);
+        assertThat(watches).allSatisfy(w -> assertThat(w.lost()).isNotDone());
+    }
+
     @Test
     void aThousandWatchesOnTwentyConnectionsUseAThreadPerConnectionAtMost() throws Exception {
         int connections = 20;
