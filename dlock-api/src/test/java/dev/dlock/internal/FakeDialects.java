@@ -207,6 +207,8 @@ final class FakeDialects {
         final Map<String, String> settings = new ConcurrentHashMap<>();
         /** What {@code getClientInfo} and {@code setClientInfo} throw, if anything. */
         volatile SQLClientInfoException settingFailure;
+        /** What {@code abort} throws, if anything (after counting the call). */
+        volatile SQLException abortFailure;
         /** What {@code rollback()} throws, if anything. */
         volatile SQLException rollbackFailure;
         volatile boolean closed;
@@ -266,6 +268,9 @@ final class FakeDialects {
                         }
                         case "abort" -> {
                             aborts.incrementAndGet();
+                            if (abortFailure != null) {
+                                throw abortFailure;
+                            }
                             closed = true;
                             yield null;
                         }

@@ -2,6 +2,7 @@ package dev.dlock.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockAlreadyHeldException;
@@ -12,6 +13,7 @@ import dev.dlock.LockNotHeldException;
 import dev.dlock.LockOptions;
 import dev.dlock.LockScope;
 import dev.dlock.LockWatch;
+import dev.dlock.UnsupportedLockOptionException;
 import dev.dlock.WatchOptions;
 import dev.dlock.internal.FakeDialects.FakeConnection;
 import dev.dlock.spi.DialectLock;
@@ -224,6 +226,41 @@ class HeldLockTest {
         assertThatThrownBy(lock::close).isInstanceOfSatisfying(LockLostException.class,
                 e -> assertThat(e.reason()).isEqualTo(Reason.NOT_HELD));
         assertThat(lock.isLocked()).isFalse();
+    }
+
+    @Test
+    void aConnectionClosedSinceTheLockWasMadeIsRefusedBeforeAnyRequest() {
+        Scripted dialect = new Scripted("k");
+        JdbcDistributedLock lock = lock(dialect);
+        fake.closed = true;
+        assertThatThrownBy(lock::tryAcquire).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the connection is closed");
+        assertThat(dialect.requests).hasValue(0);
+    }
+
+    @Test
+    void anAbortThatFailsIsAddedToTheLoss() throws Exception {
+        Scripted dialect = new Scripted("k");
+        JdbcDistributedLock lock = lock(dialect);
+        lock.acquire();
+        SQLException abortFailure = new SQLException("cannot abort: the pool has it", "08003");
+        fake.abortFailure = abortFailure;
+        CountDownLatch silence = new CountDownLatch(1);
+        dialect.heldBlocksUntil = silence;
+        try {
+            Throwable thrown = catchThrowable(
+                    () -> lock.isHeldOnServer(Duration.ofMillis(50)));
+            assertThat(thrown).isInstanceOf(LockLostException.class);
+            Throwable declared = thrown.getCause();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(SANITY_SECONDS);
+            while (declared.getSuppressed().length == 0 && System.nanoTime() < deadline) {
+                Thread.onSpinWait(); // the abort runs on a pool thread: asking the loss, not timing it
+            }
+            assertThat(declared.getSuppressed()).containsExactly(abortFailure);
+            assertThat(fake.aborts).hasValue(1);
+        } finally {
+            silence.countDown();
+        }
     }
 
     // ----- transaction-scoped locks
@@ -462,13 +499,13 @@ class HeldLockTest {
                 "FakeDB", LockKey.of("k"), LockOptions.DEFAULT, new Scripted("k"));
         lock.acquire();
         assertThatThrownBy(() -> lock.watch(WatchOptions.lease(Duration.ofSeconds(9)), lost -> { }))
-                .isInstanceOf(dev.dlock.UnsupportedLockOptionException.class);
+                .isInstanceOf(UnsupportedLockOptionException.class);
         JdbcDistributedLock other = new JdbcDistributedLock(plain.connection, ConnectionState.of(plain.connection),
                 "FakeDB", LockKey.of("j"), LockOptions.DEFAULT, new Scripted("j"));
         other.acquire();
         assertThatThrownBy(() -> other.watch(WatchOptions.lease(Duration.ofSeconds(9)), lost -> { }))
                 .as("refused for what the dialect cannot do, not for a lease the first one keeps")
-                .isInstanceOf(dev.dlock.UnsupportedLockOptionException.class);
+                .isInstanceOf(UnsupportedLockOptionException.class);
     }
 
     @Test
