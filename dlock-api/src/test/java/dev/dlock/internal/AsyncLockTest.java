@@ -143,6 +143,17 @@ class AsyncLockTest {
     }
 
     @Test
+    void aFutureAlreadyCompletedIsNotCancelled() throws Exception {
+        onRequest = request -> true;
+        CompletableFuture<Boolean> attempt = lock.async().tryAcquire();
+        assertThat(attempt.get(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(attempt.cancel(true)).as("too late: the lock is held").isFalse();
+        assertThat(attempt).isNotCancelled();
+        assertThat(lock.isLocked()).isTrue();
+        lock.release();
+    }
+
+    @Test
     void aFailedRequestFailsItsFuture() {
         SQLException failure = new SQLException("syntax error", "42601");
         onRequest = request -> {
