@@ -24,11 +24,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Two in-memory dialects for the product "FakeDB", to test what the API does around a dialect: provider
  * choice, the per-connection rule, the order of checks, and what becomes of a connection when the database
  * refuses or fails. Text keys choose the answer: {@code "busy..."} is held elsewhere, {@code "broken..."}
- * fails its request, {@code "stuck..."} fails its release; any other key is granted. Real lock behaviour is
+ * fails its request, {@code "stuck..."} fails its release; any other key is granted. {@link Plus} also keeps a
+ * lease in a session setting and refuses a replica; {@link Broken} fails as it is made. Real lock behaviour is
  * tested on real databases.
  */
 final class FakeDialects {
-    /** Keys "held" per physical connection, as a re-entrant database would grant them. */
+    /** Keys "held" on the fake server, as a re-entrant database would grant them: one set for every connection. */
     static final Set<Object> SERVER = new HashSet<>();
 
     private FakeDialects() {
