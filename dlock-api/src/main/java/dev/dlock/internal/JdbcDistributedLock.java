@@ -46,6 +46,8 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
     private final DialectLock dialectLock;
     private final ReentrantLock oneCallAtATime = new ReentrantLock();
     private volatile boolean held;
+    /** How many times this object was granted the lock: a watch watches one of these holds. */
+    private volatile int holds;
     /** The server session the lock was granted on, where the dialect reads it; {@code null} otherwise. */
     private Object grantedSession;
     /** The loss declared while held, until a release or close reports it; {@code null} otherwise. */
@@ -123,6 +125,9 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
         }
         grantedSession = acquired ? dialectLock.session() : null;
         held = acquired;
+        if (acquired) {
+            holds++; // written with the turn taken only
+        }
         return acquired;
     }
 
@@ -534,6 +539,11 @@ final class JdbcDistributedLock extends AbstractDistributedLock {
             abort(cause);
         }
         return true;
+    }
+
+    /** @return which of this object's holds of the lock is the latest (a count of grants) */
+    int hold() {
+        return holds;
     }
 
     /** @return the loss declared while this object holds the lock, or {@code null} */

@@ -24,6 +24,8 @@ final class LossWatch implements LockWatch {
     private final WatchOptions options;
     private final Consumer<? super DistributedLock> onLost;
     private final DistributedLock shown;
+    /** The hold of the lock this watch watches ({@link JdbcDistributedLock#hold()}). */
+    private final int hold;
     private final CompletableFuture<DistributedLock> lost = new CompletableFuture<>();
     private final AtomicBoolean told = new AtomicBoolean();
     private final AtomicReference<Check> underWay = new AtomicReference<>();
@@ -54,6 +56,7 @@ final class LossWatch implements LockWatch {
         this.options = options;
         this.onLost = onLost;
         this.shown = shown;
+        this.hold = lock.hold();
     }
 
     static LossWatch start(JdbcDistributedLock lock, WatchOptions options, Consumer<? super DistributedLock> onLost,
@@ -91,6 +94,10 @@ final class LossWatch implements LockWatch {
 
     private void startCheck(long due) {
         if (closed) {
+            return;
+        }
+        if (lock.hold() != hold) {
+            close(); // released, and granted again since: that hold is not this watch's, whose ended normally
             return;
         }
         LockLostException declared = lock.loss();
@@ -142,6 +149,10 @@ final class LossWatch implements LockWatch {
     }
 
     private void tell(LockLostException declared) {
+        if (lock.hold() != hold) {
+            close(); // a check begun before a normal release found the loss of the next hold: not this watch's
+            return;
+        }
         if (!told.compareAndSet(false, true)) {
             return;
         }

@@ -9,11 +9,14 @@ import java.nio.channels.spi.AbstractInterruptibleChannel;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -32,10 +35,15 @@ class CancellableStatementTest {
     private volatile CountDownLatch cancelMayFinish = new CountDownLatch(0);
     private volatile int cancelsToLose;
     private final CountDownLatch cancelStarted = new CountDownLatch(1);
+    /** The query timeouts set on the statement, in order. */
+    private final List<Integer> queryTimeouts = new CopyOnWriteArrayList<>();
 
     /** A statement whose cancel() ends a blocked execution, unless told to lose it. */
     private final Statement statement = (Statement) Proxy.newProxyInstance(getClass().getClassLoader(),
             new Class<?>[] {Statement.class}, (proxy, method, args) -> {
+                if (method.getName().equals("setQueryTimeout")) {
+                    queryTimeouts.add((Integer) args[0]);
+                }
                 if (method.getName().equals("cancel")) {
                     cancelStarted.countDown();
                     cancelMayFinish.await();
@@ -62,6 +70,7 @@ class CancellableStatementTest {
         long pollCatches = CancellableStatement.POLL_CATCHES.get();
         CompletableFuture<SQLException> waiting = runInThread(blockUntilCancelled);
         Thread waiter = awaitBlocked();
+        assertThat(CancellableStatement.polling()).as("the safety poll runs while a statement does").isTrue();
         waiter.interrupt();
         assertThat((Throwable) waiting.get(SANITY_SECONDS, TimeUnit.SECONDS)).hasMessageContaining("canceling");
         PendingRequest request = made.get();
@@ -152,6 +161,50 @@ class CancellableStatementTest {
     }
 
     @Test
+    void aDeadlineAlreadyPassedCutsTheStatementAtOnce() throws Exception {
+        AtomicLong clock = new AtomicLong();
+        PendingRequest request = PendingRequest.upTo(Duration.ofMillis(10), clock::get);
+        clock.addAndGet(TimeUnit.SECONDS.toNanos(1)); // the caller's time ran out before the statement was sent
+        request.beginRequest();
+        SQLException failure = null;
+        try {
+            request.cancellableUntilDeadline(statement, blockUntilCancelled);
+        } catch (SQLException e) {
+            failure = e;
+        }
+        assertThat((Throwable) failure).isNotNull();
+        assertThat(request.cancelledByDlock()).isTrue();
+    }
+
+    @Test
+    void theStatementsAnswerIsHandedBackAndNoQueryTimeoutOfTheDriversCutsTheWait() throws Exception {
+        PendingRequest untilHeld = PendingRequest.untilHeld();
+        assertThat(untilHeld.cancellable(statement, () -> "granted")).isEqualTo("granted");
+        assertThat(queryTimeouts).as("a driver's default query timeout is turned off").containsExactly(0);
+        PendingRequest timed = PendingRequest.upTo(Duration.ofSeconds(SANITY_SECONDS));
+        assertThat(timed.cancellableUntilDeadline(statement, () -> "granted")).isEqualTo("granted");
+        assertThat(timed.cancellable(statement, () -> 7)).isEqualTo(7);
+        assertThat(PendingRequest.once().cancellable(statement, () -> "once")).isEqualTo("once");
+        assertThat(queryTimeouts).as("one attempt leaves the statement as it is").containsExactly(0, 0, 0);
+        assertThat(cancels.get()).isZero();
+    }
+
+    @Test
+    void aRequestCancelledBeforeItsStatementRanCancelsTheStatementAtOnce() throws Exception {
+        PendingRequest request = PendingRequest.untilHeld();
+        request.cancel();
+        SQLException failure = null;
+        try {
+            request.cancellable(statement, blockUntilCancelled);
+        } catch (SQLException e) {
+            failure = e;
+        }
+        assertThat((Throwable) failure).isNotNull();
+        assertThat(request.cancelledByDlock()).isTrue();
+        assertThat(request.abandoned()).isTrue();
+    }
+
+    @Test
     void oneAttemptRunsWithoutTheCancelMachinery() throws Exception {
         PendingRequest once = PendingRequest.once();
         Thread.currentThread().interrupt();
@@ -201,6 +254,33 @@ class CancellableStatementTest {
         assertThat(flagAfterRun.get(SANITY_SECONDS, TimeUnit.SECONDS))
                 .as("the interrupt flag survives the wait for the cancel").isTrue();
         assertThat(runHadReturnedWhenTheCancelEnded).isFalse();
+    }
+
+    /** Once its statement has returned, an interrupt of the thread is not the request's: the JDK is told so. */
+    @Test
+    void anInterruptAfterTheStatementReturnedIsNotTheRequests() throws Exception {
+        CountDownLatch returned = new CountDownLatch(1);
+        CountDownLatch interrupted = new CountDownLatch(1);
+        CompletableFuture<Boolean> abandoned = new CompletableFuture<>();
+        Thread waiter = new Thread(() -> {
+            try {
+                PendingRequest request = PendingRequest.untilHeld();
+                request.cancellable(statement, () -> true);
+                returned.countDown();
+                awaitUninterruptibly(interrupted);
+                Thread.interrupted(); // the flag is the caller's business; the request must not have seen it
+                abandoned.complete(request.abandoned());
+            } catch (Throwable e) {
+                abandoned.completeExceptionally(e);
+            }
+        }, "test-waiter");
+        waiter.setDaemon(true);
+        waiter.start();
+        assertThat(returned.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
+        waiter.interrupt();
+        interrupted.countDown();
+        assertThat(abandoned.get(SANITY_SECONDS, TimeUnit.SECONDS)).isFalse();
+        assertThat(cancels.get()).isZero();
     }
 
     @Test

@@ -10,10 +10,14 @@ import dev.dlock.spi.LockRequest;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.DatabaseMetaData;
+import java.sql.SQLClientInfoException;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,12 +26,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Two in-memory dialects for the product "FakeDB", to test what the API does around a dialect: provider
  * choice, the per-connection rule, the order of checks, and what becomes of a connection when the database
  * refuses or fails. Text keys choose the answer: {@code "busy..."} is held elsewhere, {@code "broken..."}
- * fails its request, {@code "stuck..."} fails its release, {@code "gated..."} is granted once {@link #GATE} opens;
- * any other key is granted. Real lock behaviour is
+ * fails its request, {@code "stuck..."} fails its release, {@code "gated..."} is granted once the test's {@link #gate}
+ * opens; any other key is granted. {@link Plus} also keeps a lease in a session setting and refuses a replica;
+ * {@link Broken} fails as it is made. Real lock behaviour is
  * tested on real databases.
  */
 final class FakeDialects {
-    /** Keys "held" per physical connection, as a re-entrant database would grant them. */
+    /** Keys "held" on the fake server, as a re-entrant database would grant them: one set for every connection. */
     static final Set<Object> SERVER = new HashSet<>();
     /** What a {@code "gated..."} request waits for, inside its statement; a test sets it before the request. */
     static volatile Gate gate;
@@ -159,9 +164,59 @@ final class FakeDialects {
             return EnumSet.of(LockScope.SESSION);
         }
 
+        /** Refuses a server whose session setting {@code "replica"} is set: it cannot lock for other sessions. */
+        @Override
+        public String refuses(Connection connection) throws SQLException {
+            return connection.getClientInfo("replica") == null ? null
+                    : "FakeDB Plus: a replica cannot lock for other sessions";
+        }
+
+        /**
+         * A lease kept in a session setting, the client info property {@code "lease"}, as PostgreSQL keeps one in
+         * its TCP settings: set for the lease, put back to what it was by the {@link Restore}.
+         */
+        @Override
+        public Restore lease(Connection connection, Duration lease) throws SQLException {
+            String before = connection.getClientInfo("lease");
+            connection.setClientInfo("lease", lease.toString());
+            return restored -> restored.setClientInfo("lease", before);
+        }
+
         @Override
         public DialectLock lockFor(LockKey key, LockOptions options) {
             return new Plain().lockFor(key, options);
+        }
+    }
+
+    /** A provider whose constructor fails, as one missing a class it needs does; listed only by ProvidersTest. */
+    public static final class Broken implements LockProvider {
+        public Broken() {
+            throw new IllegalStateException("FakeDB Broken needs a class that is missing");
+        }
+
+        @Override
+        public String dialect() {
+            return "FakeDB Broken";
+        }
+
+        @Override
+        public boolean handles(String productName, String productVersion) {
+            return false;
+        }
+
+        @Override
+        public Set<LockMode> supportedModes() {
+            return EnumSet.of(LockMode.EXCLUSIVE);
+        }
+
+        @Override
+        public Set<LockScope> supportedScopes() {
+            return EnumSet.of(LockScope.SESSION);
+        }
+
+        @Override
+        public DialectLock lockFor(LockKey key, LockOptions options) {
+            throw new UnsupportedOperationException();
         }
     }
 
@@ -175,6 +230,12 @@ final class FakeDialects {
         final AtomicInteger commits = new AtomicInteger();
         final AtomicInteger rollbacks = new AtomicInteger();
         final AtomicInteger aborts = new AtomicInteger();
+        /** The session's settings ({@code setClientInfo}), where a lease of {@link Plus} is kept. */
+        final Map<String, String> settings = new ConcurrentHashMap<>();
+        /** What {@code getClientInfo} and {@code setClientInfo} throw, if anything. */
+        volatile SQLClientInfoException settingFailure;
+        /** What {@code abort} throws, if anything (after counting the call). */
+        volatile SQLException abortFailure;
         /** What {@code rollback()} throws, if anything. */
         volatile SQLException rollbackFailure;
         volatile boolean closed;
@@ -200,6 +261,23 @@ final class FakeDialects {
                             autoCommit = (Boolean) args[0];
                             yield null;
                         }
+                        case "getClientInfo" -> {
+                            if (settingFailure != null) {
+                                throw settingFailure;
+                            }
+                            yield settings.get((String) args[0]);
+                        }
+                        case "setClientInfo" -> {
+                            if (settingFailure != null) {
+                                throw settingFailure;
+                            }
+                            if (args[1] == null) {
+                                settings.remove((String) args[0]);
+                            } else {
+                                settings.put((String) args[0], (String) args[1]);
+                            }
+                            yield null;
+                        }
                         case "commit" -> {
                             commits.incrementAndGet();
                             yield null;
@@ -217,6 +295,9 @@ final class FakeDialects {
                         }
                         case "abort" -> {
                             aborts.incrementAndGet();
+                            if (abortFailure != null) {
+                                throw abortFailure;
+                            }
                             closed = true;
                             yield null;
                         }

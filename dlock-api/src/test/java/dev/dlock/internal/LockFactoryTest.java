@@ -13,6 +13,9 @@ import dev.dlock.LockScope;
 import dev.dlock.Locks;
 import dev.dlock.UnsupportedLockOptionException;
 import dev.dlock.internal.FakeDialects.FakeConnection;
+import java.lang.reflect.Proxy;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.concurrent.locks.ReadWriteLock;
 import org.junit.jupiter.api.Test;
 
@@ -126,5 +129,49 @@ class LockFactoryTest {
         DistributedLock lock = Locks.forConnection(new FakeConnection("FakeDB", "1.0").connection, LockKey.of(7L));
         assertThat(lock.key()).isEqualTo(LockKey.of(7L));
         assertThat(lock.databaseKey()).isEqualTo("7");
+    }
+
+    @Test
+    void aClosedConnectionIsRefusedBeforeItsDialectIsLookedUp() {
+        FakeConnection fake = new FakeConnection("FakeDB", "1.0");
+        fake.closed = true;
+        assertThatThrownBy(() -> Locks.forConnection(fake.connection, "k")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the connection is closed");
+        assertThat(fake.metadataReads).hasValue(0);
+    }
+
+    @Test
+    void aConnectionThatCannotTellWhetherItIsClosedIsTakenForClosed() {
+        FakeConnection fake = new FakeConnection("FakeDB", "1.0");
+        Connection failing = overriding(fake, "isClosed");
+        assertThatThrownBy(() -> Locks.forConnection(failing, "k")).isInstanceOf(IllegalStateException.class)
+                .hasMessage("the connection is closed");
+    }
+
+    @Test
+    void aConnectionThatIsNoWrapperIsItsOwnPhysicalConnection() {
+        FakeConnection one = new FakeConnection("FakeDB", "1.0");
+        FakeConnection two = new FakeConnection("FakeDB", "1.0");
+        Connection first = overriding(one, "unwrap");
+        Locks.forConnection(first, "k");
+        Locks.forConnection(first, "j");
+        Locks.forConnection(overriding(two, "unwrap"), "k");
+        assertThat(one.metadataReads).as("its dialect is remembered").hasValue(1);
+        assertThat(two.metadataReads).as("another connection, looked up on its own").hasValue(1);
+    }
+
+    /** @return a view of {@code fake} whose {@code method} throws, as some drivers and pools do */
+    private static Connection overriding(FakeConnection fake, String method) {
+        return (Connection) Proxy.newProxyInstance(LockFactoryTest.class.getClassLoader(),
+                new Class<?>[] {Connection.class}, (self, called, args) -> {
+                    if (called.getName().equals(method)) {
+                        throw new SQLException(method + " is not supported");
+                    }
+                    return switch (called.getName()) {
+                        case "hashCode" -> System.identityHashCode(self);
+                        case "equals" -> self == args[0];
+                        default -> called.invoke(fake.connection, args);
+                    };
+                });
     }
 }

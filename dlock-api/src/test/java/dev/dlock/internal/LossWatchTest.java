@@ -148,11 +148,83 @@ class LossWatchTest {
                 .satisfies(e -> assertThat(((LockLostException) e).reason()).isEqualTo(Reason.NOT_HELD));
     }
 
+    /**
+     * The check that declares the loss tells at once, not at the next tick: the cadence here is longer than the
+     * test waits.
+     */
+    @Test
+    void theCheckThatDeclaresTheLossTellsItAtOnce() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("gone");
+        server.holds = false;
+        CountDownLatch listened = new CountDownLatch(1);
+        LockWatch watch = lock.watch(Duration.ofMinutes(5), lost -> listened.countDown());
+        assertThat(await(watch.lost())).isSameAs(lock);
+        assertThat(listened.getCount()).as("the listener ran before lost() completed").isZero();
+        assertThat(watch).hasToString("watch of " + lock + ", every PT5M, confirmed within PT5M, lost: NOT_HELD");
+    }
+
+    @Test
+    void theDeadlineThatDeclaresTheLossTellsItAtOnce() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("silent");
+        server.silent = true;
+        LockWatch watch = lock.watch(WatchOptions.every(Duration.ofMinutes(5)).confirmWithin(Duration.ofMillis(50)),
+                lost -> { });
+        assertThat(watch.toString()).doesNotContain("lost");
+        assertThat(await(watch.lost())).isSameAs(lock);
+        assertThat(watch.loss().orElseThrow().reason()).isEqualTo(Reason.UNCONFIRMED);
+    }
+
+    @Test
+    void aWatchToldOfALossAnotherWatchDeclared() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("twice");
+        LockWatch slow = lock.watch(Duration.ofMillis(200), lost -> { });
+        // past the slow watch's first check: its start is on the timer, then the check on the lane, and a question
+        // on the lane answers after it
+        CountDownLatch started = new CountDownLatch(1);
+        CheckThreads.TIMER.execute(started::countDown);
+        assertThat(started.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(lock.isHeldOnServer(Duration.ofSeconds(SANITY_SECONDS))).isTrue();
+        LockWatch quick = lock.watch(Duration.ofMillis(5), lost -> { });
+        server.holds = false;
+        assertThat(await(quick.lost())).isSameAs(lock);
+        assertThat(await(slow.lost())).as("told at its next tick").isSameAs(lock);
+        assertThat(slow.loss()).isEqualTo(quick.loss());
+    }
+
+    /**
+     * A lock released normally and taken again before its old watch's next tick: the old watch ends with the hold
+     * it watched, and is not told of the loss of the next one (its lost() "never completes if the lock is released
+     * normally").
+     */
+    @Test
+    void aWatchEndsWithItsHoldAndIsNotToldOfALossOfTheNextOne() throws Exception {
+        Server server = new Server();
+        DistributedLock lock = server.lock("again");
+        Duration cadence = Duration.ofMillis(200);
+        LockWatch old = lock.watch(cadence, lost -> { });
+        lock.release();
+        lock.acquire();
+        LockWatch current = lock.watch(cadence, lost -> { });
+        server.holds = false;
+        assertThat(await(current.lost())).isSameAs(lock);
+        // the timer is one thread, and runs what is due in order: past this, the old watch's next tick has run
+        CountDownLatch pastTheNextTick = new CountDownLatch(1);
+        CheckThreads.TIMER.schedule(pastTheNextTick::countDown, cadence.toNanos() + TimeUnit.MILLISECONDS.toNanos(20),
+                TimeUnit.NANOSECONDS);
+        assertThat(pastTheNextTick.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
+        assertThat(old.loss()).as("the old watch was not told").isEmpty();
+        assertThat(old.lost()).isNotDone();
+    }
+
     @Test
     void aFailedCheckIsNotIgnoredButDeclaredUnconfirmedAndTheConnectionAborted() throws Exception {
         Server server = new Server();
         DistributedLock lock = server.lock("failing");
-        LockWatch watch = lock.watch(Duration.ofMillis(5), lost -> { });
+        // a bound far above a loaded machine's scheduling delay: the loss is the failed answer's, not a missed bound
+        LockWatch watch = lock.watch(Duration.ofMillis(500), lost -> { });
         server.failing = true;
         await(watch.lost());
         assertThat(watch.loss().orElseThrow().reason()).isEqualTo(Reason.UNCONFIRMED);
@@ -235,6 +307,48 @@ class LossWatchTest {
         }));
         assertThatThrownBy(() -> lock.isHeldOnServer(Duration.ofMillis(50))).isInstanceOf(LockLostException.class);
         assertThat(server.aborted.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * On a session only dlock uses, the watches of one cadence fall due together, on a grid of the cadence, and one
+     * statement answers them all: four locks cost about one statement a tick, not four.
+     */
+    @Test
+    void watchesOfOneCadenceOnASessionOnlyDlockUsesShareEachTicksStatement() throws Exception {
+        Server shared = new Server();
+        ConnectionState.of(shared.connection).ownedByDlock(true);
+        Server alone = new Server(); // one lock: one statement a tick, the count of ticks
+        Duration cadence = Duration.ofMillis(50);
+        List<LockWatch> watches = new ArrayList<>();
+        for (String key : List.of("a", "b", "c", "d")) {
+            watches.add(shared.lock(key).watch(cadence, lost -> { }));
+            // started at different points of the cadence, the watches still fall due together (not a wait for
+            // anything: the spread is the point)
+            java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(11));
+        }
+        watches.add(alone.lock("x").watch(cadence, lost -> { }));
+        int ticks;
+        int statements;
+        try {
+            await(java.util.concurrent.CompletableFuture.runAsync(() -> {
+                while (alone.checks.get() < 12) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+                }
+            }));
+            ticks = alone.checks.get();
+            statements = shared.checks.get();
+            // an answer covers only the checks due before it began: a loss after it is still found, by each
+            shared.holds = false;
+            for (LockWatch watch : watches.subList(0, 4)) {
+                assertThat(await(watch.lost())).isNotNull();
+            }
+        } finally {
+            watches.forEach(LockWatch::close);
+        }
+        // each first check runs as its watch starts, off the grid; then about one a tick (a late tick may cost one
+        // more); four a tick if each lock asked for itself
+        assertThat(statements).as("statements for four locks over %d ticks", ticks)
+                .isLessThanOrEqualTo(4 + 2 * ticks);
     }
 
     @Test

@@ -7,6 +7,8 @@ import dev.dlock.DistributedLock;
 import dev.dlock.DistributedLockException;
 import dev.dlock.LockInterruptedException;
 import dev.dlock.LockKey;
+import dev.dlock.LockLostException;
+import dev.dlock.LockLostException.Reason;
 import dev.dlock.LockOptions;
 import dev.dlock.LockTimeoutException;
 import dev.dlock.internal.FakeDialects.FakeConnection;
@@ -46,6 +48,8 @@ class RequestLoopTest {
     private Boolean heldAnswer;
     private int heldAsked;
     private int unlocks;
+    /** What the scripted unlock answers: true, false, or an exception to throw. */
+    private Object unlockAnswer = true;
 
     private final DialectLock scripted = new DialectLock() {
         @Override
@@ -61,9 +65,12 @@ class RequestLoopTest {
         }
 
         @Override
-        public boolean unlock(Connection connection) {
+        public boolean unlock(Connection connection) throws SQLException {
             unlocks++;
-            return true;
+            if (unlockAnswer instanceof SQLException e) {
+                throw e;
+            }
+            return (Boolean) unlockAnswer;
         }
 
         @Override
@@ -218,6 +225,97 @@ class RequestLoopTest {
         assertThat(Thread.currentThread().isInterrupted()).isTrue();
         assertThat(unlocks).isEqualTo(1);
         assertThat(lock.isLocked()).isFalse();
+    }
+
+    @Test
+    void aGrantGivenBackAfterAnInterruptThatWasGoneAlreadyIsSaidSo() {
+        unlockAnswer = false;
+        answers.add(request -> {
+            Thread.currentThread().interrupt();
+            return true;
+        });
+        assertThatThrownBy(lock()::acquire).isInstanceOf(LockInterruptedException.class)
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+                        .isInstanceOfSatisfying(LockLostException.class,
+                                lost -> assertThat(lost.reason()).isEqualTo(Reason.NOT_HELD))
+                        .satisfies(lost -> assertThat(lost).hasMessageContaining("was gone when given back")));
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    @Test
+    void aGrantThatCouldNotBeGivenBackAfterAnInterruptCarriesTheFailure() {
+        SQLException failure = new SQLException("connection reset", "08006");
+        unlockAnswer = failure;
+        answers.add(request -> {
+            Thread.currentThread().interrupt();
+            return true;
+        });
+        assertThatThrownBy(lock()::acquire).isInstanceOf(LockInterruptedException.class)
+                .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(failure));
+        assertThat(Thread.currentThread().isInterrupted()).isTrue();
+    }
+
+    @Test
+    void anInterruptedWaitWhoseGrantCannotBeCheckedCarriesBothFailures() {
+        heldAnswer = null; // the check fails too
+        SQLException failure = new SQLException("I/O error", "08006");
+        answers.add(request -> {
+            Thread.currentThread().interrupt();
+            throw failure;
+        });
+        assertThatThrownBy(lock()::acquire).isInstanceOf(LockInterruptedException.class).hasCause(failure)
+                .satisfies(e -> assertThat(e.getSuppressed()).singleElement().asString()
+                        .contains("connection reset"));
+        assertThat(heldAsked).isEqualTo(1);
+        assertThat(unlocks).as("nothing known to be granted, nothing given back").isZero();
+    }
+
+    /**
+     * A driver that swallows the interrupt flag as its statement is cancelled: the cancel mechanism saw the
+     * interrupt, so the wait still ends interrupted, and the flag is set again for the caller.
+     */
+    @Test
+    void anInterruptADriverSwallowedStillEndsTheWaitAndIsGivenBackToTheCaller() throws Exception {
+        heldAnswer = false;
+        SQLException cancelled = new SQLException("canceling statement due to user request", "57014");
+        CountDownLatch waiting = new CountDownLatch(1);
+        answers.add(request -> {
+            request.timeout(TimeUnit.MILLISECONDS, 3_600_000);
+            return request.cancellable(statementBlockingUntilCancelled(), () -> {
+                waiting.countDown();
+                while (true) {
+                    try {
+                        if (statementCancelled.await(SANITY_SECONDS, TimeUnit.SECONDS)) {
+                            break;
+                        }
+                        throw new AssertionError("never cancelled");
+                    } catch (InterruptedException e) {
+                        // the driver swallows the interrupt, as a socket read's loop may
+                    }
+                }
+                Thread.interrupted();
+                throw cancelled;
+            });
+        });
+        DistributedLock lock = lock();
+        CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+        CompletableFuture<Boolean> flagAfter = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            try {
+                lock.acquire();
+                outcome.complete(null);
+            } catch (Throwable e) {
+                outcome.complete(e);
+            } finally {
+                flagAfter.complete(Thread.currentThread().isInterrupted());
+            }
+        });
+        thread.start();
+        assertThat(waiting.await(SANITY_SECONDS, TimeUnit.SECONDS)).isTrue();
+        thread.interrupt();
+        assertThat(outcome.get(SANITY_SECONDS, TimeUnit.SECONDS)).isInstanceOf(LockInterruptedException.class)
+                .hasCause(cancelled).hasMessageContaining("interrupted");
+        assertThat(flagAfter.get(SANITY_SECONDS, TimeUnit.SECONDS)).as("the flag is given back").isTrue();
     }
 
     @Test
