@@ -99,6 +99,7 @@ class MultiKeyLockTest {
 
     @Test
     void badSetsAreRefusedBeforeAnythingIsSent() {
+        List<String> before = held(); // other test classes may leave keys on the fake server
         assertThatThrownBy(() -> Locks.forConnection(connection.connection, List.of()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least one key");
         assertThatThrownBy(() -> Locks.forConnection(connection.connection, List.of("a", LockKey.of("a"))))
@@ -115,7 +116,7 @@ class MultiKeyLockTest {
         assertThatThrownBy(() -> Locks.forConnection(connection.connection, List.of("a"), null))
                 .isInstanceOf(NullPointerException.class);
         assertThat(connection.statements).hasValue(0);
-        assertThat(held()).isEmpty();
+        assertThat(held()).isEqualTo(before);
     }
 
     @Test
