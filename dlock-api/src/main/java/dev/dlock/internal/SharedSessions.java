@@ -121,6 +121,8 @@ final class SharedSessions {
     /**
      * Waits, in this monitor, for a free turn or the connection borrowed ahead. Not interruptible, as a turn
      * never was: the wait is bounded by the statements ahead, each bounded by its deadline.
+     *
+     * @return the session, or {@code null} if no session with room is left (they were ended meanwhile)
      */
     private Session awaitTurnOrConnection() {
         boolean interrupted = false;
@@ -138,6 +140,9 @@ final class SharedSessions {
                 Session free = freeTurn();
                 if (free != null) {
                     return free;
+                }
+                if (!hasRoom()) {
+                    return null; // the sessions with room were ended meanwhile: the caller borrows one, as for none
                 }
                 if (!borrowingAhead && !borrowAheadFailed) {
                     borrowingAhead = true;
