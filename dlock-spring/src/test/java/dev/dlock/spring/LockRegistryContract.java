@@ -157,13 +157,19 @@ abstract class LockRegistryContract {
             assertThat(onB.tryLock(-1, TimeUnit.SECONDS)).isFalse();
             assertThat(waitersOnServer(a)).isZero();
 
-            Future<Boolean> waited = threads.submit(() -> onB.tryLock(STUCK_SECONDS, TimeUnit.SECONDS));
-            awaitWaiters(a, 1);
-            onA.unlock();
-            assertThat(waited.get(STUCK_SECONDS, TimeUnit.SECONDS)).isTrue();
-            assertThat(onA.tryLock()).isFalse(); // B's now, held by the waiter's thread
-            assertThatThrownBy(onB::unlock).isInstanceOf(IllegalMonitorStateException.class); // not this thread's
-            threads.submit(onB::unlock).get(STUCK_SECONDS, TimeUnit.SECONDS);
+            // one thread takes and gives back B's lock: a registry's locks are owned by a thread
+            ExecutorService waiter = Executors.newSingleThreadExecutor();
+            try {
+                Future<Boolean> waited = waiter.submit(() -> onB.tryLock(STUCK_SECONDS, TimeUnit.SECONDS));
+                awaitWaiters(a, 1);
+                onA.unlock();
+                assertThat(waited.get(STUCK_SECONDS, TimeUnit.SECONDS)).isTrue();
+                assertThat(onA.tryLock()).isFalse(); // B's now, held by the waiter's thread
+                assertThatThrownBy(onB::unlock).isInstanceOf(IllegalMonitorStateException.class); // not this thread's
+                waiter.submit(onB::unlock).get(STUCK_SECONDS, TimeUnit.SECONDS);
+            } finally {
+                waiter.shutdownNow();
+            }
             assertThat(heldOnServer(a)).isFalse();
         }));
     }
