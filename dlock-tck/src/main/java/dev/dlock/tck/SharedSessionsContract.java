@@ -161,7 +161,9 @@ public abstract class SharedSessionsContract extends DialectFixture {
         }
         assertThat(granted).as("every request on a key of its own granted, none refused as 'under way'")
                 .isEqualTo(threadCount * rounds);
-        assertThat(active(pool)).isZero();
+        // a connection borrowed for requests that found every turn taken, if none of them needed it, or kept for
+        // them, goes back to the pool from another thread once no request waits
+        awaitServer("every connection back in the pool", () -> active(pool) == 0);
     }
 
     @Test
